@@ -1,0 +1,1 @@
+"""The three services (order, inventory, payment) and the `oms` command that runs them."""

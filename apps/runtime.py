@@ -1,0 +1,94 @@
+"""The Faust app every service is built on: one place for the broker-facing settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+from faust.agents.replies import ReplyConsumer
+from mode.utils.objects import cached_property
+
+from apps import transport
+from apps.settings import DEFAULT_PORTS, Settings
+from web import health
+
+#: Largest request body a view accepts; aiohttp answers 413 beyond it.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class PromptReplyConsumer(ReplyConsumer):
+    """Faust's reply consumer without the fixed 3 s sleep it takes when it starts.
+
+    The sleep delays every worker's start by 3 s; the reply stream waits for its
+    topic's subscription anyway.
+    """
+
+    async def _start_fetcher(self, topic_name: str) -> None:
+        if topic_name not in self._fetchers:
+            self._fetchers[topic_name] = None
+            topic = self._reply_topic(topic_name)
+            await topic.maybe_declare()
+            self.app.topics.add(topic)
+            self._fetchers[topic_name] = self.add_future(self._drain_replies(topic))
+
+
+class ServiceApp(faust.App):
+    """A faust.App on the adjusted transport, carrying the system's settings."""
+
+    #: Whether the producer knows the changelog partitions (see `readiness`).
+    metadata_loaded = False
+
+    def __init__(self, service: str, settings: Settings, **options: Any) -> None:
+        self.service = service
+        self.settings = settings
+        super().__init__(f"{service}-service", **options)
+
+    @cached_property
+    def _reply_consumer(self) -> ReplyConsumer:
+        return PromptReplyConsumer(self, loop=self.loop, beacon=self.beacon)
+
+    def _create_directories(self) -> None:
+        # Faust creates only the last level; the base data dir may not exist yet.
+        self.conf.datadir.mkdir(parents=True, exist_ok=True)
+        super()._create_directories()
+
+    def _new_transport(self) -> transport.Transport:
+        return transport.Transport(self.conf.broker_consumer, self)
+
+    def _new_producer_transport(self) -> transport.Transport:
+        return transport.Transport(self.conf.broker_producer, self)
+
+
+def create_app(service: str, settings: Settings | None = None) -> ServiceApp:
+    """The app of `service` ("order", "inventory" or "payment")."""
+    settings = settings or Settings.from_env()
+    app = ServiceApp(
+        service,
+        settings,
+        broker=settings.broker_url,
+        # Each worker keeps its tables in a directory of its own, named after its port.
+        datadir=str(settings.data_dir / "{conf.name}-{conf.web_port}"),
+        store="rocksdb://",
+        autodiscover=False,
+        # JSON keys everywhere, or routed reads answer from the wrong worker.
+        key_serializer="json",
+        value_serializer="json",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        # Tansu holds a JoinGroup for half the session timeout: keep it short.
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=settings.heartbeat_interval,
+        broker_rebalance_timeout=settings.session_timeout,
+        broker_request_timeout=30.0,
+        producer_acks=-1,
+        # Create the reply topic at start, or the first `ask` waits ~45 s.
+        reply_create_topic=True,
+        # A worker that answered asks otherwise hangs on stop waiting for its streams.
+        stream_wait_empty=False,
+        web_host=settings.web_host,
+        web_bind=settings.web_host,
+        web_port=DEFAULT_PORTS[service],
+        web_application_options={"client_max_size": MAX_BODY_BYTES},
+    )
+    health.register(app)
+    return app

@@ -1,0 +1,1 @@
+"""Pydantic models of the system: REST bodies, events, commands and table values."""

@@ -1,0 +1,65 @@
+"""The base of every model: frozen pydantic that rides Faust's JSON serializer."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter
+
+#: An amount of money: two decimal places, never negative, a string on the wire.
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2),
+    PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str, when_used="json"),
+]
+
+#: An identifier a client may choose: short, printable, safe in a URL path.
+IDENTIFIER = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+Identifier = Annotated[str, Field(pattern=f"^{IDENTIFIER.pattern}$")]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Model(BaseModel):
+    """Immutable, strict about unknown fields, and serializable by Faust.
+
+    Faust calls `__json__` to dump a value and `from_data` to load one, so a bad
+    payload surfaces as Faust's value-decode error.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __json__(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_data(cls, data: Any, *, preferred_type: Any = None) -> Any:
+        return cls.model_validate(data)
+
+
+def wire_type(union: Any, name: str) -> type:
+    """A Faust value type that validates a payload into one member of `union`.
+
+    Faust only needs a class with `from_data`; the union's members are told apart
+    by their `type` field.
+    """
+    adapter: TypeAdapter[Any] = TypeAdapter(union)
+
+    def from_data(cls: type, data: Any, *, preferred_type: Any = None) -> Any:
+        return adapter.validate_python(data)
+
+    return type(name, (), {"from_data": classmethod(from_data), "__doc__": f"Wire type {name}"})
+
+
+class Page(Model):
+    """Paging of every list: `limit` (1..1000, default 100) and `offset`."""
+
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+    #: Set by one worker asking another for its own items only (see web/listing.py).
+    scope: Literal["local"] | None = None

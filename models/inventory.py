@@ -1,0 +1,149 @@
+"""Inventory: REST bodies, the stock commands and their reply, and the stock table value."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from models.base import Identifier, Model, Money, Page
+
+Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=2000)]
+
+
+# REST bodies ---------------------------------------------------------------
+
+
+class NewProduct(Model):
+    """Body of `POST /products`; the id is generated when absent."""
+
+    id: Identifier | None = None
+    name: Name
+    description: Description = ""
+    price: Money
+    stock: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    active: bool = True
+
+
+class ProductChanges(Model):
+    """Body of `PUT /products/{id}`: the fields to change (null or absent: unchanged)."""
+
+    name: Name | None = None
+    description: Description | None = None
+    price: Money | None = None
+    active: bool | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> ProductChanges:
+        if not self.changed():
+            raise ValueError("give at least one of name, description, price, active")
+        return self
+
+    def changed(self) -> dict[str, object]:
+        return self.model_dump(exclude_none=True)
+
+
+class StockChange(Model):
+    """Body of `PUT /inventory/add` and `PUT /inventory/remove`."""
+
+    product_id: Identifier
+    quantity: Quantity
+
+
+class ProductFilter(Page):
+    """Query of `GET /products`."""
+
+    active: bool | None = None
+
+
+# Table value ---------------------------------------------------------------
+
+
+class Product(Model):
+    """A catalog entry with its stock counters: the value of the stock table.
+
+    `initial + added - removed == available + reserved + sold` always holds.
+    `recent_commands` remembers the last applied command ids, so a redelivered
+    command changes nothing a second time.
+    """
+
+    id: Identifier
+    name: Name
+    description: Description
+    price: Money
+    active: bool
+    available: int = 0
+    reserved: int = 0
+    sold: int = 0
+    initial: int = 0
+    added: int = 0
+    removed: int = 0
+    created_at: datetime
+    updated_at: datetime
+    recent_commands: tuple[str, ...] = ()
+
+    #: What a client sees of a product.
+    PUBLIC_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"id", "name", "description", "price", "active", "available", "reserved", "sold"}
+        | {"created_at", "updated_at"}
+    )
+
+    def public(self) -> dict[str, object]:
+        return self.model_dump(mode="json", include=set(self.PUBLIC_FIELDS))
+
+
+# Commands (one consumer: the stock agent) ----------------------------------
+
+
+class StockCommand(Model):
+    """What every stock command carries: its id (for redelivery) and when it was issued."""
+
+    command_id: str
+    product_id: Identifier
+    issued_at: datetime
+
+
+class CreateProduct(StockCommand):
+    type: Literal["CreateProduct"] = "CreateProduct"
+    name: Name
+    description: Description
+    price: Money
+    stock: int
+    active: bool
+
+
+class UpdateProduct(StockCommand):
+    type: Literal["UpdateProduct"] = "UpdateProduct"
+    changes: ProductChanges
+
+
+class AddStock(StockCommand):
+    type: Literal["AddStock"] = "AddStock"
+    quantity: Quantity
+
+
+class RemoveStock(StockCommand):
+    type: Literal["RemoveStock"] = "RemoveStock"
+    quantity: Quantity
+
+
+AnyStockCommand = Annotated[
+    CreateProduct | UpdateProduct | AddStock | RemoveStock, Field(discriminator="type")
+]
+
+
+class Rejection(Model):
+    """Why a command was refused; `code` is one of the codes below."""
+
+    code: Literal["PRODUCT_EXISTS", "PRODUCT_NOT_FOUND", "INSUFFICIENT_STOCK"]
+    message: str
+
+
+class StockReply(Model):
+    """The stock agent's answer to a command: the product as it now is, or a rejection."""
+
+    product: Product | None = None
+    rejection: Rejection | None = None

@@ -1,0 +1,1 @@
+"""Thin REST views per service, their error rendering and request parsing."""

@@ -1,0 +1,29 @@
+"""Sending a command to the agent that owns its key, and waiting for the reply."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from uuid import uuid4
+
+from web.errors import GatewayTimeout
+
+logger = logging.getLogger(__name__)
+
+
+def new_id() -> str:
+    return uuid4().hex
+
+
+async def ask(app: Any, agent: Any, key: str, command: Any) -> Any:
+    """Send `command` keyed by `key` to `agent` and return its reply; 504 past the timeout."""
+    timeout = app.settings.request_timeout
+    try:
+        return await asyncio.wait_for(agent.ask(key=key, value=command), timeout)
+    except TimeoutError:
+        logger.warning("no reply to %s for %r within %.1f s", type(command).__name__, key, timeout)
+        raise GatewayTimeout(
+            f"the worker owning {key!r} did not answer within {timeout:g} s; "
+            "the command may still be applied"
+        ) from None

@@ -1,0 +1,75 @@
+"""The errors a view raises, each rendered once as `{"error", "code", "details"}`.
+
+ApiError                 any answer that is not a success
+ ├── BadRequest          400  the body or query is malformed or invalid
+ ├── NotFound            404  no such id
+ ├── Conflict            409  the request conflicts with the current state
+ ├── PayloadTooLarge     413  the body is over the limit
+ ├── NotReady            503  the worker is not serving yet (or the owner is away)
+ └── GatewayTimeout      504  the owning agent did not answer in time
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+
+
+class ApiError(Exception):
+    status: ClassVar[int] = 500
+    default_code: ClassVar[str] = "INTERNAL_ERROR"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, details: list[Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.details = details or []
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.message, "code": self.code, "details": self.details}
+
+
+class BadRequest(ApiError):
+    status = 400
+    default_code = "INVALID_REQUEST"
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, where: str) -> BadRequest:
+        """One detail per offending field, named by its path (`items.0.quantity`)."""
+        details = [
+            {
+                "field": ".".join(str(part) for part in error["loc"]) or where,
+                "message": error["msg"],
+                "type": error["type"],
+            }
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+        return cls(f"invalid {where}", details=details)
+
+
+class NotFound(ApiError):
+    status = 404
+    default_code = "NOT_FOUND"
+
+
+class Conflict(ApiError):
+    status = 409
+    default_code = "CONFLICT"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    default_code = "PAYLOAD_TOO_LARGE"
+
+
+class NotReady(ApiError):
+    status = 503
+    default_code = "NOT_READY"
+
+
+class GatewayTimeout(ApiError):
+    status = 504
+    default_code = "TIMEOUT"

@@ -1,0 +1,103 @@
+"""Inventory views: products and stock levels."""
+
+from __future__ import annotations
+
+from faust.web import Request, Response
+
+from apps.inventory.agents import apply_stock_commands
+from apps.inventory.app import app, stock
+from models.base import IDENTIFIER, utcnow
+from models.inventory import (
+    AddStock,
+    CreateProduct,
+    NewProduct,
+    Product,
+    ProductChanges,
+    ProductFilter,
+    RemoveStock,
+    StockChange,
+    StockReply,
+    UpdateProduct,
+)
+from web.base import ServiceView
+from web.commands import ask, new_id
+from web.errors import Conflict, NotFound
+from web.listing import gather_page, local_page
+
+
+async def send(command: CreateProduct | UpdateProduct | AddStock | RemoveStock) -> Product:
+    """Have the stock agent apply `command`; its product, or the rejection as an error."""
+    reply = StockReply.model_validate(
+        await ask(app, apply_stock_commands, command.product_id, command)
+    )
+    if reply.rejection is not None:
+        error = NotFound if reply.rejection.code == "PRODUCT_NOT_FOUND" else Conflict
+        raise error(reply.rejection.message, code=reply.rejection.code)
+    assert reply.product is not None
+    return reply.product
+
+
+def command_fields(product_id: str) -> dict[str, object]:
+    return {"command_id": new_id(), "product_id": product_id, "issued_at": utcnow()}
+
+
+def known_id(product_id: str) -> str:
+    """A product id from the path; one that could never exist is simply not found."""
+    if not IDENTIFIER.fullmatch(product_id):
+        raise NotFound(f"no product {product_id!r}")
+    return product_id
+
+
+@app.page("/products")
+class Products(ServiceView):
+    async def get(self, request: Request) -> Response:
+        query = self.query(request, ProductFilter)
+
+        def render(product: Product) -> dict[str, object] | None:
+            return product.public() if query.active in (None, product.active) else None
+
+        mine = local_page(stock.values(), render, query)
+        return self.json(await gather_page(self.app, request, stock.name, mine, query))
+
+    async def post(self, request: Request) -> Response:
+        body = await self.body(request, NewProduct)
+        fields = body.model_dump(exclude={"id"})
+        product = await send(CreateProduct(**command_fields(body.id or new_id()), **fields))
+        return self.json(
+            product.public(), status=201, headers={"Location": f"/products/{product.id}"}
+        )
+
+
+@app.page("/products/{product_id}")
+class ProductById(ServiceView):
+    async def get(self, request: Request, product_id: str) -> Response:
+        def answer() -> Response:
+            product = stock.get(product_id)
+            if product is None:
+                raise NotFound(f"no product {product_id!r}")
+            return self.json(product.public())
+
+        return await self.routed(request, stock, known_id(product_id), answer)
+
+    async def put(self, request: Request, product_id: str) -> Response:
+        changes = await self.body(request, ProductChanges)
+        product = await send(UpdateProduct(**command_fields(known_id(product_id)), changes=changes))
+        return self.json(product.public())
+
+
+@app.page("/inventory/add")
+class AddToStock(ServiceView):
+    async def put(self, request: Request) -> Response:
+        change = await self.body(request, StockChange)
+        product = await send(
+            AddStock(**command_fields(change.product_id), quantity=change.quantity)
+        )
+        return self.json(product.public())
+
+
+@app.page("/inventory/remove")
+class RemoveFromStock(ServiceView):
+    async def put(self, request: Request) -> Response:
+        change = await self.body(request, StockChange)
+        command = RemoveStock(**command_fields(change.product_id), quantity=change.quantity)
+        return self.json((await send(command)).public())

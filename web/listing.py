@@ -1,0 +1,81 @@
+"""Lists across every worker of a service: each worker pages its own partitions, merged here.
+
+A list request fans out to the workers that hold the table's partitions; each answers
+its newest `offset + limit` matching items and its count (`scope=local`), and the
+asker merges them, newest first. With one worker this is a local read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from faust.web import Request
+from yarl import URL
+
+from models.base import Page
+from web.errors import NotReady
+
+Item = dict[str, Any]
+
+#: The query parameter by which one worker asks another for its own items only.
+LOCAL_SCOPE = "scope"
+
+
+def newest_first(items: Iterable[Item]) -> list[Item]:
+    return sorted(
+        items,
+        key=lambda item: (datetime.fromisoformat(item["created_at"]), item["id"]),
+        reverse=True,
+    )
+
+
+def local_page(values: Iterable[Any], render: Callable[[Any], Item | None], page: Page) -> Item:
+    """This worker's matching items: the newest `offset + limit`, and how many match."""
+    matching = [item for item in map(render, values) if item is not None]
+    return {"items": newest_first(matching)[: page.offset + page.limit], "total": len(matching)}
+
+
+async def gather_page(app: Any, request: Request, table_name: str, mine: Item, page: Page) -> Item:
+    """Merge this worker's page `mine` with those of the other workers holding the table."""
+    if request.query.get(LOCAL_SCOPE) == "local":
+        return mine
+    own = _ident(URL(str(app.conf.canonical_url)))
+    others = [url for url in app.router.table_metadata(table_name) if _ident(URL(url)) != own]
+    pages = [mine, *await asyncio.gather(*(_fetch(app, request, url, page) for url in others))]
+    items = newest_first(item for part in pages for item in part["items"])
+    return {
+        "items": items[page.offset : page.offset + page.limit],
+        "total": sum(part["total"] for part in pages),
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+async def _fetch(app: Any, request: Request, url: str, page: Page) -> Item:
+    target = (
+        URL(url)
+        .with_path(request.path)
+        .with_query(
+            {
+                **request.query,
+                LOCAL_SCOPE: "local",
+                "offset": "0",
+                "limit": str(page.offset + page.limit),
+            }
+        )
+    )
+    try:
+        async with app.http_client.get(target) as response:
+            if response.status == 200:
+                return dict(await response.json())
+            reason = f"answered {response.status}"
+    except OSError as exc:
+        reason = str(exc)
+    raise NotReady(f"worker {url} could not list its items: {reason}")
+
+
+def _ident(url: URL) -> tuple[str, int | None]:
+    return url.host or "", url.port
