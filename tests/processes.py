@@ -1,0 +1,173 @@
+"""Real processes for integration tests: a Tansu broker and service workers on free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiokafka
+from faust.utils import json as faust_json
+
+from apps.broker import broker_command, free_port, wait_until_listening
+from apps.services import worker_command
+
+HOST = "127.0.0.1"
+#: Bounds on waiting; generous, because a slow machine must not fail a test.
+READY_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 20.0
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+def http(method: str, url: str, body: Any = None, *, data: bytes | None = None) -> Response:
+    """One HTTP request; the JSON body parsed, whatever the status."""
+    if body is not None:
+        data = json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            status, raw, headers = reply.status, reply.read(), dict(reply.headers)
+    except urllib.error.HTTPError as error:
+        status, raw, headers = error.code, error.read(), dict(error.headers)
+    return Response(status, json.loads(raw) if raw else None, headers)
+
+
+def stop_process(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Signal the process group; kill it if it has not gone within the bound."""
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@dataclass
+class Broker:
+    """Tansu on a free loopback port, keeping topics in memory."""
+
+    log: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"kafka://{HOST}:{self.port}"
+
+    def start(self) -> Broker:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                broker_command(HOST, self.port), stdout=log, stderr=log, start_new_session=True
+            )
+        process = self.process
+        wait_until_listening(HOST, self.port, timeout=30, alive=lambda: process.poll() is None)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+
+
+@dataclass
+class Worker:
+    """One service worker (`faust -A apps.<service> worker`) with its own port and data dir."""
+
+    service: str
+    broker: Broker
+    data_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def log(self) -> Path:
+        return self.data_dir / f"{self.service}-{self.port}.log"
+
+    def start(self) -> Worker:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "OMS_BROKER_URL": self.broker.url,
+            "OMS_DATA_DIR": str(self.data_dir),
+            **self.env,
+        }
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                worker_command(self.service, self.port),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        return self
+
+    def wait_ready(self) -> Worker:
+        """Poll /health until it answers 200; fail with the log's tail if the worker died."""
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            assert self.process is not None and self.process.poll() is None, self.tail()
+            try:
+                if http("GET", f"{self.url}/health").status == 200:
+                    return self
+            except OSError:
+                pass  # not listening yet
+            time.sleep(0.1)
+        raise AssertionError(f"{self.service} not ready in {READY_TIMEOUT_S} s\n{self.tail()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is not None:
+            stop_process(self.process, sig)
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def get(self, path: str) -> Response:
+        return http("GET", self.url + path)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Response:
+        return http("POST", self.url + path, body, **kwargs)
+
+    def put(self, path: str, body: Any = None, **kwargs: Any) -> Response:
+        return http("PUT", self.url + path, body, **kwargs)
+
+
+def publish(broker: Broker, topic: str, records: list[tuple[str, Any]]) -> None:
+    """Produce `(key, value)` records to `topic` in one burst, JSON-encoded like Faust does."""
+
+    async def produce() -> None:
+        producer = aiokafka.AIOKafkaProducer(bootstrap_servers=f"{HOST}:{broker.port}")
+        await producer.start()
+        try:
+            batch = [
+                producer.send(topic, key=json.dumps(key).encode(), value=json_bytes(value))
+                for key, value in records
+            ]
+            await asyncio.gather(*(await asyncio.gather(*batch)))
+        finally:
+            await producer.stop()
+
+    asyncio.run(produce())
+
+
+def json_bytes(value: Any) -> bytes:
+    return faust_json.dumps(value).encode() if not isinstance(value, bytes) else value

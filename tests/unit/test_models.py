@@ -1,0 +1,142 @@
+"""Validation of REST bodies and the wire form of commands and table values."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from faust.utils import json as faust_json
+from pydantic import ValidationError
+
+import topics
+from models.base import Page
+from models.inventory import (
+    AddStock,
+    NewProduct,
+    Product,
+    ProductChanges,
+    ProductFilter,
+    StockChange,
+    StockReply,
+)
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def error_fields(exc: pytest.ExceptionInfo[ValidationError]) -> set[str]:
+    return {".".join(map(str, error["loc"])) for error in exc.value.errors()}
+
+
+@pytest.mark.parametrize("price", [19.9, "19.9", "19.90", 19])
+def test_a_price_is_accepted_as_number_or_string_and_rendered_with_two_places(
+    price: object,
+) -> None:
+    product = NewProduct(name="Widget", price=price)
+
+    assert product.model_dump(mode="json")["price"] in {"19.90", "19.00"}
+
+
+@pytest.mark.parametrize("price", [-1, "19.999", "abc", None, True])
+def test_a_negative_fractional_or_non_numeric_price_is_refused(price: object) -> None:
+    with pytest.raises(ValidationError) as exc:
+        NewProduct(name="Widget", price=price)
+
+    assert error_fields(exc) == {"price"}
+
+
+def test_unknown_fields_are_refused_and_named() -> None:
+    with pytest.raises(ValidationError) as exc:
+        NewProduct.model_validate({"name": "Widget", "price": 1, "colour": "red"})
+
+    assert error_fields(exc) == {"colour"}
+
+
+@pytest.mark.parametrize("product_id", ["", "has space", "a/b", "x" * 65])
+def test_ids_must_be_short_and_safe_in_a_url(product_id: str) -> None:
+    with pytest.raises(ValidationError):
+        StockChange(product_id=product_id, quantity=1)
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 1_000_001, 1.5, "many"])
+def test_a_stock_change_needs_a_positive_whole_quantity(quantity: object) -> None:
+    with pytest.raises(ValidationError) as exc:
+        StockChange(product_id="p1", quantity=quantity)
+
+    assert error_fields(exc) == {"quantity"}
+
+
+@pytest.mark.parametrize("body", [{}, {"name": None}, {"price": None, "active": None}])
+def test_product_changes_must_change_something(body: dict[str, object]) -> None:
+    with pytest.raises(ValidationError, match="at least one"):
+        ProductChanges.model_validate(body)
+
+
+def test_paging_has_defaults_and_bounds() -> None:
+    assert (Page().limit, Page().offset) == (100, 0)
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}):
+        with pytest.raises(ValidationError):
+            Page.model_validate(bad)
+
+
+def test_a_product_filter_reads_booleans_from_query_strings() -> None:
+    assert ProductFilter.model_validate({"active": "false", "limit": "5"}).active is False
+
+
+def test_models_are_immutable() -> None:
+    change = StockChange(product_id="p1", quantity=1)
+
+    with pytest.raises(ValidationError):
+        change.quantity = 2  # type: ignore[misc]
+
+
+def test_a_stock_command_survives_the_wire_through_its_topic_type() -> None:
+    command = AddStock(command_id="c1", product_id="p1", issued_at=NOW, quantity=3)
+
+    wire = faust_json.dumps(command)
+    loaded = topics.STOCK_COMMANDS.value_type.from_data(json.loads(wire))
+
+    assert loaded == command
+
+
+def test_a_command_with_an_unknown_type_fails_to_load() -> None:
+    with pytest.raises(ValidationError):
+        topics.STOCK_COMMANDS.value_type.from_data({"type": "Explode", "product_id": "p1"})
+
+
+def test_a_table_value_and_a_reply_survive_the_wire() -> None:
+    product = Product(
+        id="p1",
+        name="Widget",
+        description="",
+        price=Decimal("19.90"),
+        active=True,
+        available=3,
+        initial=3,
+        created_at=NOW,
+        updated_at=NOW,
+        recent_commands=("c1",),
+    )
+    reply = StockReply(product=product)
+
+    assert Product.from_data(json.loads(faust_json.dumps(product))) == product
+    assert StockReply.from_data(json.loads(faust_json.dumps(reply))) == reply
+
+
+def test_a_client_sees_the_designed_product_fields_only() -> None:
+    product = Product(
+        id="p1",
+        name="Widget",
+        description="",
+        price=Decimal("19.90"),
+        active=True,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+    assert set(product.public()) == {
+        "id", "name", "description", "price", "active",
+        "available", "reserved", "sold", "created_at", "updated_at",
+    }  # fmt: skip
+    assert product.public()["price"] == "19.90"

@@ -1,0 +1,139 @@
+"""The stock rules, as plain values in and out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from apps.inventory import core
+from models.inventory import (
+    AddStock,
+    CreateProduct,
+    Product,
+    ProductChanges,
+    RemoveStock,
+    UpdateProduct,
+)
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+_ids = iter(range(1_000_000))
+
+
+def command_fields(product_id: str = "p1", at: datetime = T0) -> dict[str, object]:
+    return {"command_id": f"c{next(_ids)}", "product_id": product_id, "issued_at": at}
+
+
+def create(stock: int = 5, **overrides: object) -> CreateProduct:
+    fields = {"name": "Widget", "description": "", "price": Decimal("19.90"), "active": True}
+    return CreateProduct(**command_fields(), stock=stock, **{**fields, **overrides})
+
+
+def created(stock: int = 5) -> Product:
+    product = core.handle(None, create(stock)).product
+    assert product is not None
+    return product
+
+
+def balanced(product: Product) -> bool:
+    total = product.available + product.reserved + product.sold
+    return total == product.initial + product.added - product.removed
+
+
+def test_creating_a_product_puts_its_stock_on_the_shelf() -> None:
+    outcome = core.handle(None, create(stock=7))
+
+    assert outcome.changed and outcome.rejection is None
+    assert outcome.product is not None
+    assert (outcome.product.available, outcome.product.initial) == (7, 7)
+    assert outcome.product.created_at == outcome.product.updated_at == T0
+    assert balanced(outcome.product)
+
+
+def test_creating_a_product_twice__the_second_is_refused_as_existing() -> None:
+    existing = created()
+
+    outcome = core.handle(existing, create())
+
+    assert not outcome.changed
+    assert outcome.rejection is not None and outcome.rejection.code == "PRODUCT_EXISTS"
+    assert outcome.product == existing
+
+
+def test_adding_stock_raises_available_and_keeps_the_balance() -> None:
+    product = core.handle(created(5), AddStock(**command_fields(), quantity=3)).product
+
+    assert product is not None
+    assert (product.available, product.added) == (8, 3)
+    assert balanced(product)
+
+
+def test_removing_stock_lowers_available_and_keeps_the_balance() -> None:
+    product = core.handle(created(5), RemoveStock(**command_fields(), quantity=5)).product
+
+    assert product is not None
+    assert (product.available, product.removed) == (0, 5)
+    assert balanced(product)
+
+
+def test_removing_more_than_available__is_refused_and_changes_nothing() -> None:
+    product = created(5)
+
+    outcome = core.handle(product, RemoveStock(**command_fields(), quantity=6))
+
+    assert outcome.rejection is not None and outcome.rejection.code == "INSUFFICIENT_STOCK"
+    assert "only 5 available" in outcome.rejection.message
+    assert not outcome.changed and outcome.product == product
+
+
+def test_any_command_but_create__on_an_unknown_product_is_not_found() -> None:
+    changes = ProductChanges(price=Decimal(1))
+    for command in (
+        AddStock(**command_fields(), quantity=1),
+        RemoveStock(**command_fields(), quantity=1),
+        UpdateProduct(**command_fields(), changes=changes),
+    ):
+        outcome = core.handle(None, command)
+        assert outcome.rejection is not None and outcome.rejection.code == "PRODUCT_NOT_FOUND"
+        assert outcome.product is None and not outcome.changed
+
+
+def test_updating_a_product_changes_only_the_fields_given() -> None:
+    later = T0 + timedelta(minutes=1)
+    changes = ProductChanges(price=Decimal("21.00"), active=False)
+    command = UpdateProduct(**command_fields(at=later), changes=changes)
+
+    product = core.handle(created(), command).product
+
+    assert product is not None
+    assert (product.name, product.price, product.active) == ("Widget", Decimal("21.00"), False)
+    assert (product.created_at, product.updated_at) == (T0, later)
+
+
+def test_a_redelivered_command__changes_nothing_the_second_time() -> None:
+    add = AddStock(**command_fields(), quantity=3)
+    once = core.handle(created(5), add)
+    assert once.product is not None
+
+    again = core.handle(once.product, add)
+
+    assert not again.changed and again.rejection is None
+    assert again.product == once.product
+
+
+def test_a_redelivered_create__answers_the_product_rather_than_a_conflict() -> None:
+    command = create()
+    product = core.handle(None, command).product
+
+    outcome = core.handle(product, command)
+
+    assert outcome.rejection is None and outcome.product == product
+
+
+def test_a_product_remembers_only_its_latest_commands() -> None:
+    product = created()
+    for _ in range(core.REMEMBERED_COMMANDS + 10):
+        product = core.handle(product, AddStock(**command_fields(), quantity=1)).product
+        assert product is not None
+
+    assert len(product.recent_commands) == core.REMEMBERED_COMMANDS
+    assert product.available == 5 + core.REMEMBERED_COMMANDS + 10
