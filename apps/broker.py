@@ -51,7 +51,7 @@ def ensure_port_free(host: str, port: int) -> None:
         except OSError as exc:
             raise BrokerError(
                 f"port {port} on {host} is taken ({exc.strerror}): stop what uses it, "
-                f"or set OMS_BROKER_URL to run against that broker instead"
+                f"or point OMS_BROKER_URL at a broker that is already running"
             ) from None
 
 

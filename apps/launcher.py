@@ -1,17 +1,13 @@
-"""Run the system's processes in the foreground: start, stream, watch and stop them all."""
+"""`oms up` and `oms broker`: the embedded broker and the three services, supervised."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import shutil
-import signal
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 import aiohttp
@@ -19,291 +15,9 @@ import aiohttp
 from apps.broker import BrokerError, broker_command, ensure_port_free, is_listening
 from apps.services import SERVICES, worker_command
 from apps.settings import DEFAULT_PORTS, PREFIX, Settings
+from apps.supervisor import PROBE_TIMEOUT_S, Child, LaunchError, Probe, Supervisor, supervise
 
-#: Wide enough for every name, so the output of the processes lines up.
-LABEL_WIDTH = len("inventory")
-#: How long a process may take to stop after SIGTERM before it is killed.
-STOP_GRACE_S = 10.0
-READY_TIMEOUT_S = 120.0
 BROKER_READY_TIMEOUT_S = 30.0
-POLL_INTERVAL_S = 0.2
-PROBE_TIMEOUT_S = 2.0
-#: How long output may keep arriving after its process has exited.
-DRAIN_TIMEOUT_S = 1.0
-TAIL_LINES = 20
-#: A "line" longer than this is cut, so a child without newlines cannot fill memory.
-MAX_LINE_BYTES = 64 * 1024
-
-#: Answers None once a child is ready, else why it is not (for the error message).
-Probe = Callable[[], Awaitable[str | None]]
-Emit = Callable[[str], None]
-
-
-class LaunchError(Exception):
-    """The system cannot start or keep running; the message says why, `details` show it."""
-
-    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.details = list(details)
-
-
-def print_line(line: str) -> None:
-    print(line, flush=True)
-
-
-def labelled(label: str, line: str) -> str:
-    return f"{label:<{LABEL_WIDTH}} | {line}"
-
-
-@dataclass
-class Child:
-    """A process to run: its name in the output, its command line and its readiness."""
-
-    name: str
-    argv: Sequence[str]
-    env: Mapping[str, str] | None = None
-    probe: Probe | None = None
-    ready_timeout: float = READY_TIMEOUT_S
-    stop_signal: int = signal.SIGTERM
-
-
-class _Output(asyncio.SubprocessProtocol):
-    """Emits a child's output line by line, keeps its tail, and tells when it has gone."""
-
-    def __init__(self, name: str, emit: Emit) -> None:
-        loop = asyncio.get_running_loop()
-        self.name = name
-        self.emit = emit
-        self.tail: deque[str] = deque(maxlen=TAIL_LINES)
-        self.exited: asyncio.Future[None] = loop.create_future()
-        self.closed: asyncio.Future[None] = loop.create_future()
-        self._buffer = bytearray()
-        self._transport: asyncio.BaseTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport
-
-    def pipe_data_received(self, fd: int, data: bytes) -> None:
-        self._buffer += data
-        *lines, rest = self._buffer.split(b"\n")
-        self._buffer = bytearray(rest)
-        for line in lines:
-            self._emit_line(line)
-        if len(self._buffer) > MAX_LINE_BYTES:
-            self._flush()
-
-    def process_exited(self) -> None:
-        _resolve(self.exited)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        # Called once the process has exited and every pipe is closed: nothing more comes.
-        self._flush()
-        _resolve(self.closed)
-        if self._transport is not None:
-            self._transport.close()
-
-    def _flush(self) -> None:
-        if self._buffer:
-            self._emit_line(bytes(self._buffer))
-            self._buffer.clear()
-
-    def _emit_line(self, raw: bytes) -> None:
-        line = raw.decode(errors="replace").rstrip("\r")
-        self.tail.append(line)
-        self.emit(labelled(self.name, line))
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
-
-
-@dataclass
-class _Process:
-    """A started child."""
-
-    child: Child
-    transport: asyncio.SubprocessTransport
-    output: _Output
-
-    @property
-    def pid(self) -> int:
-        return self.transport.get_pid()
-
-    @property
-    def returncode(self) -> int | None:
-        return self.transport.get_returncode()
-
-
-class Supervisor:
-    """Starts children in stages, watches them, and stops them stage by stage in reverse."""
-
-    def __init__(
-        self,
-        emit: Emit = print_line,
-        *,
-        stop_grace: float = STOP_GRACE_S,
-        poll_interval: float = POLL_INTERVAL_S,
-    ) -> None:
-        self.emit = emit
-        self.stop_grace = stop_grace
-        self.poll_interval = poll_interval
-        self._stages: list[list[_Process]] = []
-        self._hurry = asyncio.Event()
-
-    def log(self, message: str) -> None:
-        self.emit(labelled("oms", message))
-
-    @property
-    def pids(self) -> list[int]:
-        return [process.pid for process in self._processes()]
-
-    async def start(self, *children: Child) -> None:
-        """Start `children` together and wait until each is ready; they form the next stage."""
-        stage: list[_Process] = []
-        self._stages.append(stage)
-        for child in children:
-            # Registered before anything else is awaited, so stop() always finds it.
-            stage.append(await self._spawn(child))
-        await self._wait_all(self._wait_ready(process) for process in stage)
-
-    async def watch(self) -> None:
-        """Return only by raising LaunchError, when some child has exited by itself."""
-        while True:
-            await self._wait_for_an_exit(at_most=None)
-            await self._raise_if_any_exited()
-
-    async def stop(self) -> None:
-        """Stop every child, the last stage first; the children of a stage together."""
-        while self._stages:
-            stage = self._stages.pop()
-            await asyncio.gather(*(self._stop(process) for process in stage))
-
-    def hurry(self) -> None:
-        """Kill whatever is still stopping now, instead of after the grace period."""
-        self._hurry.set()
-
-    async def _spawn(self, child: Child) -> _Process:
-        loop = asyncio.get_running_loop()
-        try:
-            transport, output = await loop.subprocess_exec(
-                lambda: _Output(child.name, self.emit),
-                *child.argv,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                env=None if child.env is None else dict(child.env),
-                # Its own process group: signals reach its children too, and a Ctrl-C
-                # at the terminal reaches only us, so we decide the order of stopping.
-                start_new_session=True,
-            )
-        except OSError as exc:
-            raise LaunchError(f"cannot run {child.name} ({child.argv[0]}): {exc}") from None
-        return _Process(child, transport, output)
-
-    async def _wait_ready(self, process: _Process) -> None:
-        child = process.child
-        if child.probe is None:
-            return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + child.ready_timeout
-        while True:
-            await self._raise_if_any_exited()
-            reason = await _ask(child.probe)
-            if reason is None:
-                return
-            if loop.time() >= deadline:
-                raise LaunchError(
-                    f"{child.name} was not ready within {child.ready_timeout:g} s: {reason}",
-                    process.output.tail,
-                )
-            await self._wait_for_an_exit(at_most=self.poll_interval)
-
-    async def _wait_for_an_exit(self, at_most: float | None) -> None:
-        exits = [process.output.exited for process in self._processes()]
-        if exits:
-            await asyncio.wait(exits, timeout=at_most, return_when=asyncio.FIRST_COMPLETED)
-        else:
-            await asyncio.sleep(self.poll_interval if at_most is None else at_most)
-
-    async def _raise_if_any_exited(self) -> None:
-        for process in self._processes():
-            if process.returncode is not None:
-                await _drain(process)
-                raise LaunchError(
-                    f"{process.child.name} {describe_exit(process.returncode)}; its last lines:",
-                    process.output.tail,
-                )
-
-    async def _stop(self, process: _Process) -> None:
-        name = process.child.name
-        if process.returncode is None:
-            _signal_group(process.pid, process.child.stop_signal)
-            if not await self._exits_within(process, self.stop_grace):
-                self.log(f"{name} did not stop in time: killing it")
-                _signal_group(process.pid, signal.SIGKILL)
-                await asyncio.wait([process.output.exited], timeout=self.stop_grace)
-        # The leader is gone; whatever is left of its group would be orphaned.
-        _signal_group(process.pid, signal.SIGKILL)
-        await _drain(process)
-        process.transport.close()
-        self.log(f"{name} stopped ({describe_exit(process.returncode)})")
-
-    async def _exits_within(self, process: _Process, seconds: float) -> bool:
-        hurry = asyncio.ensure_future(self._hurry.wait())
-        try:
-            await asyncio.wait(
-                [process.output.exited, hurry],
-                timeout=seconds,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-        finally:
-            hurry.cancel()
-        return process.output.exited.done()
-
-    async def _wait_all(self, waits: Iterator[Awaitable[None]]) -> None:
-        tasks = [asyncio.ensure_future(wait) for wait in waits]
-        if not tasks:
-            return
-        try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        finally:
-            for task in tasks:
-                task.cancel()
-        errors = [task.exception() for task in done if task.exception() is not None]
-        if errors:
-            raise errors[0]  # type: ignore[misc]
-
-    def _processes(self) -> list[_Process]:
-        return [process for stage in self._stages for process in stage]
-
-
-async def _ask(probe: Probe) -> str | None:
-    try:
-        return await asyncio.wait_for(probe(), PROBE_TIMEOUT_S)
-    except TimeoutError:
-        return f"no answer within {PROBE_TIMEOUT_S:g} s"
-
-
-async def _drain(process: _Process) -> None:
-    """Let the output that was written before the exit reach the tail."""
-    await asyncio.wait([process.output.closed], timeout=DRAIN_TIMEOUT_S)
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):  # already gone
-        os.killpg(pgid, sig)
-
-
-def describe_exit(returncode: int | None) -> str:
-    if returncode is None:
-        return "is still running"
-    if returncode < 0:
-        return f"was killed by {signal.Signals(-returncode).name}"
-    return f"exited with code {returncode}"
-
-
-# -- probes -----------------------------------------------------------------------------
 
 
 def port_probe(host: str, port: int) -> Probe:
@@ -342,54 +56,6 @@ def _reason(body: str) -> str:
         return str(json.loads(body).get("reason", body))
     except (ValueError, AttributeError):
         return body[:200]
-
-
-# -- the commands ---------------------------------------------------------------------
-
-
-async def supervise(supervisor: Supervisor, start: Callable[[], Awaitable[None]]) -> int:
-    """Start, then run until SIGINT or SIGTERM (0) or a failure (1); always stop everything."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, _on_stop_signal, supervisor, stop, sig)
-    work = asyncio.ensure_future(_start_and_watch(supervisor, start))
-    stopped = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait([work, stopped], return_when=asyncio.FIRST_COMPLETED)
-        if stop.is_set():
-            return 0
-        return _report(supervisor, work.exception())
-    finally:
-        for task in (work, stopped):
-            task.cancel()
-        await asyncio.gather(work, stopped, return_exceptions=True)
-        await supervisor.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-
-
-async def _start_and_watch(supervisor: Supervisor, start: Callable[[], Awaitable[None]]) -> None:
-    await start()
-    await supervisor.watch()
-
-
-def _on_stop_signal(supervisor: Supervisor, stop: asyncio.Event, sig: int) -> None:
-    if stop.is_set():
-        supervisor.log("asked again: killing what is left")
-        supervisor.hurry()
-        return
-    supervisor.log(f"{signal.Signals(sig).name}: stopping")
-    stop.set()
-
-
-def _report(supervisor: Supervisor, error: BaseException | None) -> int:
-    if not isinstance(error, LaunchError):
-        raise error or RuntimeError("the supervisor returned without an error")
-    supervisor.log(f"error: {error}")
-    for line in error.details:
-        supervisor.log(f"  {line}")
-    return 1
 
 
 async def start_broker(supervisor: Supervisor, host: str, port: int) -> str:
@@ -480,14 +146,10 @@ def run_broker(port: int | None) -> int:
     return _run(start)
 
 
-def _run(start: Callable[[Supervisor], Awaitable[object]]) -> int:
+def _run(start: Callable[[Supervisor], Awaitable[None]]) -> int:
     async def main() -> int:
         supervisor = Supervisor()
-
-        async def start_all() -> None:
-            await start(supervisor)
-
-        return await supervise(supervisor, start_all)
+        return await supervise(supervisor, lambda: start(supervisor))
 
     try:
         return asyncio.run(main())
