@@ -25,6 +25,11 @@ from models.inventory import (
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+def a_product(**fields: object) -> Product:
+    defaults = {"id": "p1", "name": "Widget", "description": "", "price": Decimal("19.90")}
+    return Product(active=True, created_at=NOW, updated_at=NOW, **{**defaults, **fields})
+
+
 def error_fields(exc: pytest.ExceptionInfo[ValidationError]) -> set[str]:
     return {".".join(map(str, error["loc"])) for error in exc.value.errors()}
 
@@ -106,18 +111,7 @@ def test_a_command_with_an_unknown_type_fails_to_load() -> None:
 
 
 def test_a_table_value_and_a_reply_survive_the_wire() -> None:
-    product = Product(
-        id="p1",
-        name="Widget",
-        description="",
-        price=Decimal("19.90"),
-        active=True,
-        available=3,
-        initial=3,
-        created_at=NOW,
-        updated_at=NOW,
-        recent_commands=("c1",),
-    )
+    product = a_product(available=3, initial=3, recent_commands=("c1",))
     reply = StockReply(product=product)
 
     assert Product.from_data(json.loads(faust_json.dumps(product))) == product
@@ -125,15 +119,7 @@ def test_a_table_value_and_a_reply_survive_the_wire() -> None:
 
 
 def test_a_client_sees_the_designed_product_fields_only() -> None:
-    product = Product(
-        id="p1",
-        name="Widget",
-        description="",
-        price=Decimal("19.90"),
-        active=True,
-        created_at=NOW,
-        updated_at=NOW,
-    )
+    product = a_product()
 
     assert set(product.public()) == {
         "id", "name", "description", "price", "active",
