@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from models.base import Identifier, Model, Money, Page
+from models.events import LineQuantity
 
 Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -66,8 +67,9 @@ class Product(Model):
     """A catalog entry with its stock counters: the value of the stock table.
 
     `initial + added - removed == available + reserved + sold` always holds.
-    `recent_commands` remembers the last applied command ids, so a redelivered
-    command changes nothing a second time.
+    `reserved` is the sum of `holds`. Two guards make redelivery harmless:
+    `position` fences off a replay of the stock topic, and `recent_commands`
+    catches the same command published twice.
     """
 
     id: Identifier
@@ -83,7 +85,11 @@ class Product(Model):
     removed: int = 0
     created_at: datetime
     updated_at: datetime
+    #: Units held per order id, between a granted line and its release or commit.
+    holds: dict[str, int] = Field(default_factory=dict)
     recent_commands: tuple[str, ...] = ()
+    #: Offset of the last stock command applied to this product (see core.stock).
+    position: int = -1
 
     #: What a client sees of a product.
     PUBLIC_FIELDS: ClassVar[frozenset[str]] = frozenset(
@@ -130,8 +136,36 @@ class RemoveStock(StockCommand):
     quantity: Quantity
 
 
+class HoldStock(StockCommand):
+    """Hold units of a product for an order's line (the saga's or a manual hold)."""
+
+    type: Literal["HoldStock"] = "HoldStock"
+    order_id: Identifier
+    quantity: LineQuantity
+
+
+class ReleaseStock(StockCommand):
+    """Put an order's units back on the shelf: those held, or those sold (a refund)."""
+
+    type: Literal["ReleaseStock"] = "ReleaseStock"
+    order_id: Identifier
+    quantity: LineQuantity
+    sold: bool = False
+
+
+class CommitStock(StockCommand):
+    """The order is paid: its held units are sold."""
+
+    type: Literal["CommitStock"] = "CommitStock"
+    order_id: Identifier
+
+
+#: Commands for one order's line; their result goes back to the reservation agent.
+LineCommand = HoldStock | ReleaseStock | CommitStock
+
 AnyStockCommand = Annotated[
-    CreateProduct | UpdateProduct | AddStock | RemoveStock, Field(discriminator="type")
+    CreateProduct | UpdateProduct | AddStock | RemoveStock | HoldStock | ReleaseStock | CommitStock,
+    Field(discriminator="type"),
 ]
 
 

@@ -1,0 +1,245 @@
+"""The stock rules, pure: given a product (or none) and a command, what happens.
+
+Two kinds of command reach a product. Catalog and stock-level commands come from the
+REST views and get a reply. Line commands come from the reservation agent (hold,
+release or commit one order's line), and each gets a line result back.
+
+Redelivery is harmless:
+- `position` is the offset of the last command applied to the product, so a replay of
+  the stock topic changes nothing twice.
+- `recent_commands` catches the same command published twice.
+- A product holds at most one line per order.
+A repeated line command re-emits its result, in case the first result was lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.inventory import (
+    AddStock,
+    AnyStockCommand,
+    CommitStock,
+    CreateProduct,
+    HoldStock,
+    Product,
+    Rejection,
+    ReleaseStock,
+    RemoveStock,
+    StockCommand,
+    UpdateProduct,
+)
+from models.reservations import (
+    AnyLineResult,
+    LineCommitted,
+    LineGranted,
+    LineRefused,
+    LineReleased,
+)
+
+#: How many applied command ids a product remembers to recognise a repeated publish.
+REMEMBERED_COMMANDS = 64
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The product after the command, whether to write it, and what to answer."""
+
+    product: Product | None
+    changed: bool = False
+    #: For a REST command: why it was refused.
+    rejection: Rejection | None = None
+    #: For a line command: the result to send back to the reservation agent.
+    results: tuple[AnyLineResult, ...] = ()
+
+
+def handle(product: Product | None, command: AnyStockCommand, position: int) -> Outcome:
+    """Apply the command found at `position` of the stock topic to the product it names."""
+    if product is not None and (
+        position <= product.position or command.command_id in product.recent_commands
+    ):
+        return _repeated(product, command)
+    match command:
+        case CreateProduct():
+            return _create(product, command, position)
+        case HoldStock():
+            return _hold(product, command, position)
+        case ReleaseStock():
+            return _release(product, command, position)
+        case CommitStock():
+            return _commit(product, command, position)
+        case _ if product is None:
+            return _reject(None, "PRODUCT_NOT_FOUND", f"no product {command.product_id!r}")
+        case UpdateProduct():
+            return _applied(product, command, position, **command.changes.changed())
+        case AddStock():
+            return _applied(
+                product,
+                command,
+                position,
+                available=product.available + command.quantity,
+                added=product.added + command.quantity,
+            )
+        case RemoveStock():
+            if command.quantity > product.available:
+                return _reject(
+                    product,
+                    "INSUFFICIENT_STOCK",
+                    f"cannot remove {command.quantity} of {product.id!r}: "
+                    f"only {product.available} available",
+                )
+            return _applied(
+                product,
+                command,
+                position,
+                available=product.available - command.quantity,
+                removed=product.removed + command.quantity,
+            )
+
+
+def _create(existing: Product | None, command: CreateProduct, position: int) -> Outcome:
+    if existing is not None:
+        return _reject(existing, "PRODUCT_EXISTS", f"product {command.product_id!r} exists")
+    product = Product(
+        id=command.product_id,
+        name=command.name,
+        description=command.description,
+        price=command.price,
+        active=command.active,
+        available=command.stock,
+        initial=command.stock,
+        created_at=command.issued_at,
+        updated_at=command.issued_at,
+        recent_commands=(command.command_id,),
+        position=position,
+    )
+    return Outcome(product, changed=True)
+
+
+def _hold(product: Product | None, command: HoldStock, position: int) -> Outcome:
+    order_id, product_id = command.order_id, command.product_id
+    if product is None:
+        return _refuse(None, command, "UNKNOWN_PRODUCT", f"no product {product_id!r}")
+    if order_id in product.holds:
+        return Outcome(product, results=(_granted(product, order_id),))
+    if not product.active:
+        return _refuse(product, command, "PRODUCT_INACTIVE", f"{product_id!r} is not for sale")
+    if command.quantity > product.available:
+        message = f"{command.quantity} of {product_id!r} asked, {product.available} available"
+        return _refuse(product, command, "OUT_OF_STOCK", message)
+    held = _applied(
+        product,
+        command,
+        position,
+        available=product.available - command.quantity,
+        reserved=product.reserved + command.quantity,
+        holds={**product.holds, order_id: command.quantity},
+    )
+    assert held.product is not None
+    return Outcome(held.product, changed=True, results=(_granted(held.product, order_id),))
+
+
+def _release(product: Product | None, command: ReleaseStock, position: int) -> Outcome:
+    released = LineReleased(order_id=command.order_id, product_id=command.product_id)
+    if product is None:
+        return Outcome(None, results=(released,))
+    if command.sold:
+        # A refund: the units were sold; this command id is applied once (see `handle`).
+        returned = min(command.quantity, product.sold)
+        outcome = _applied(
+            product,
+            command,
+            position,
+            available=product.available + returned,
+            sold=product.sold - returned,
+        )
+    elif command.order_id in product.holds:
+        held = product.holds[command.order_id]
+        outcome = _applied(
+            product,
+            command,
+            position,
+            available=product.available + held,
+            reserved=product.reserved - held,
+            holds=_without(product.holds, command.order_id),
+        )
+    else:
+        return Outcome(product, results=(released,))  # nothing held: released already
+    return Outcome(outcome.product, changed=True, results=(released,))
+
+
+def _commit(product: Product | None, command: CommitStock, position: int) -> Outcome:
+    committed = LineCommitted(order_id=command.order_id, product_id=command.product_id)
+    if product is None or command.order_id not in product.holds:
+        return Outcome(product, results=(committed,))  # committed already
+    held = product.holds[command.order_id]
+    outcome = _applied(
+        product,
+        command,
+        position,
+        reserved=product.reserved - held,
+        sold=product.sold + held,
+        holds=_without(product.holds, command.order_id),
+    )
+    return Outcome(outcome.product, changed=True, results=(committed,))
+
+
+def _repeated(product: Product, command: AnyStockCommand) -> Outcome:
+    """A command applied before: change nothing, and answer as the first time."""
+    order_id, product_id = getattr(command, "order_id", None), command.product_id
+    match command:
+        case HoldStock() if command.order_id in product.holds:
+            return Outcome(product, results=(_granted(product, command.order_id),))
+        case ReleaseStock():
+            return Outcome(
+                product, results=(LineReleased(order_id=order_id, product_id=product_id),)
+            )
+        case CommitStock():
+            return Outcome(
+                product, results=(LineCommitted(order_id=order_id, product_id=product_id),)
+            )
+        case _:
+            # A hold no longer in place was released or committed since: nothing to say.
+            return Outcome(product)
+
+
+def _granted(product: Product, order_id: str) -> LineGranted:
+    return LineGranted(
+        order_id=order_id,
+        product_id=product.id,
+        quantity=product.holds[order_id],
+        unit_price=product.price,
+    )
+
+
+def _refuse(product: Product | None, command: HoldStock, reason: str, message: str) -> Outcome:
+    refused = LineRefused.model_validate(
+        {
+            "order_id": command.order_id,
+            "product_id": command.product_id,
+            "reason": reason,
+            "message": message,
+        }
+    )
+    return Outcome(product, results=(refused,))
+
+
+def _applied(product: Product, command: StockCommand, position: int, **changes: object) -> Outcome:
+    remembered = (*product.recent_commands, command.command_id)[-REMEMBERED_COMMANDS:]
+    updated = product.model_copy(
+        update={
+            **changes,
+            "updated_at": command.issued_at,
+            "recent_commands": remembered,
+            "position": position,
+        }
+    )
+    return Outcome(updated, changed=True)
+
+
+def _reject(product: Product | None, code: str, message: str) -> Outcome:
+    return Outcome(product, rejection=Rejection.model_validate({"code": code, "message": message}))
+
+
+def _without(holds: dict[str, int], order_id: str) -> dict[str, int]:
+    return {order: units for order, units in holds.items() if order != order_id}

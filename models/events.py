@@ -1,0 +1,93 @@
+"""The saga's public events: JSON keyed by order id, one topic each, named as in DESIGN.md."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from models.base import Identifier, Model, Money
+
+#: How many units of one product a line may ask for.
+LineQuantity = Annotated[int, Field(ge=1, le=10_000)]
+
+
+class OrderLine(Model):
+    product_id: Identifier
+    quantity: LineQuantity
+
+
+class PricedLine(OrderLine):
+    """A line with the catalog price it was reserved at."""
+
+    unit_price: Money
+
+
+class Event(Model):
+    """What every saga event carries besides its payload."""
+
+    event_id: str
+    order_id: Identifier
+    occurred_at: datetime
+
+
+class OrderCreated(Event):
+    type: Literal["ORDER.CREATED"] = "ORDER.CREATED"
+    customer_id: Identifier
+    items: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=100)]
+    payment_token: str | None = None
+
+
+class InventoryReserved(Event):
+    """Every line is held; carries the catalog prices and the amount to charge."""
+
+    type: Literal["INVENTORY.RESERVED"] = "INVENTORY.RESERVED"
+    items: tuple[PricedLine, ...]
+    amount: Money
+
+
+class InventoryStatusUpdated(Event):
+    type: Literal["INVENTORY.STATUS_UPDATE"] = "INVENTORY.STATUS_UPDATE"
+    status: Literal["REJECTED", "COMMITTED"]
+    reason: str | None = None
+
+
+class StockReleased(Event):
+    """The order's held or sold stock is back on the shelf (or nothing was held)."""
+
+    type: Literal["INVENTORY.STOCK_RELEASED"] = "INVENTORY.STOCK_RELEASED"
+    reason: str
+
+
+class PaymentStatusUpdated(Event):
+    type: Literal["PAYMENT.STATUS_UPDATE"] = "PAYMENT.STATUS_UPDATE"
+    status: Literal["PENDING", "COMPLETED"]
+    payment_id: str | None = None
+    amount: Money | None = None
+
+
+class PaymentFailed(Event):
+    type: Literal["PAYMENT.FAIL"] = "PAYMENT.FAIL"
+    reason: str
+
+
+class PaymentCancelled(Event):
+    """A payment not yet captured was cancelled because the order was cancelled."""
+
+    type: Literal["PAYMENT.FAIL_CANCEL"] = "PAYMENT.FAIL_CANCEL"
+    reason: str = "CANCELLED"
+
+
+class PaymentRefunded(Event):
+    type: Literal["PAYMENT.REFUNDED"] = "PAYMENT.REFUNDED"
+    reason: str = "REFUNDED"
+
+
+#: The payment outcomes after which inventory puts the order's stock back.
+StockReleasingEvent = PaymentFailed | PaymentCancelled | PaymentRefunded
+
+
+def event_id(order_id: str, event_type: str, variant: str = "") -> str:
+    """A deterministic id: the same fact about the same order always has the same id."""
+    return "/".join(part for part in (order_id, event_type, variant) if part)

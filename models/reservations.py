@@ -1,0 +1,186 @@
+"""Reservations: the line results, the reservation table value, and its REST bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from models.base import Identifier, Model, Money, Page
+from models.events import OrderLine
+
+RefusalReason = Literal["OUT_OF_STOCK", "UNKNOWN_PRODUCT", "PRODUCT_INACTIVE"]
+
+
+# Line results: from the stock agent back to the reservation agent, keyed by order id.
+
+
+class LineResult(Model):
+    order_id: Identifier
+    product_id: Identifier
+
+
+class LineGranted(LineResult):
+    type: Literal["LineGranted"] = "LineGranted"
+    quantity: int
+    unit_price: Money
+
+
+class LineRefused(LineResult):
+    type: Literal["LineRefused"] = "LineRefused"
+    reason: RefusalReason
+    message: str
+
+
+class LineReleased(LineResult):
+    type: Literal["LineReleased"] = "LineReleased"
+
+
+class LineCommitted(LineResult):
+    type: Literal["LineCommitted"] = "LineCommitted"
+
+
+AnyLineResult = LineGranted | LineRefused | LineReleased | LineCommitted
+
+
+# Commands from the REST views, keyed by order id.
+
+
+class ReserveStock(Model):
+    """A manual hold of several lines, all or nothing."""
+
+    type: Literal["ReserveStock"] = "ReserveStock"
+    order_id: Identifier
+    items: tuple[OrderLine, ...]
+    issued_at: datetime
+
+
+class ReleaseReservation(Model):
+    """Release a manual hold."""
+
+    type: Literal["ReleaseReservation"] = "ReleaseReservation"
+    order_id: Identifier
+    issued_at: datetime
+
+
+# The reservation table value.
+
+#: A line's life: REQUESTED, then GRANTED or REFUSED; a granted line is RELEASING
+#: back to the shelf, or COMMITTING to sold; a committed line is RETURNING on refund.
+LineStatus = Literal[
+    "REQUESTED",
+    "GRANTED",
+    "REFUSED",
+    "RELEASING",
+    "RETURNING",
+    "RELEASED",
+    "COMMITTING",
+    "COMMITTED",
+]
+ReservationStatus = Literal[
+    "PENDING",
+    "RESERVED",
+    "REJECTING",
+    "REJECTED",
+    "RELEASING",
+    "RELEASED",
+    "COMMITTING",
+    "COMMITTED",
+]
+#: Statuses in which lines are still being granted, released or committed.
+SETTLING: frozenset[str] = frozenset({"PENDING", "REJECTING", "RELEASING", "COMMITTING"})
+
+
+class ReservationLine(Model):
+    product_id: Identifier
+    quantity: int
+    status: LineStatus = "REQUESTED"
+    unit_price: Money | None = None
+    #: Why the line was refused.
+    reason: str | None = None
+
+
+class ReplyAddress(Model):
+    """Where a REST view waits for the answer to its command (Faust's reply protocol)."""
+
+    topic: str
+    correlation_id: str
+
+
+class Reservation(Model):
+    """One order's hold on stock, keyed by order id.
+
+    A release or commit that arrives while lines are settling waits in `pending`.
+    REST requests waiting for the outcome are in `waiting`; they are answered when
+    the reservation settles. A release that came before the order leaves a
+    tombstone: RELEASED with no lines.
+    """
+
+    order_id: Identifier
+    source: Literal["saga", "manual"]
+    status: ReservationStatus
+    lines: tuple[ReservationLine, ...]
+    reason: str | None = None
+    pending: Literal["release", "commit"] | None = None
+    pending_reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    waiting: tuple[ReplyAddress, ...] = ()
+
+    @property
+    def settling(self) -> bool:
+        return self.status in SETTLING or self.pending is not None
+
+    @property
+    def amount(self) -> Decimal | None:
+        """What the lines cost at their reserved prices, once every line has a price."""
+        total = Decimal(0)
+        for line in self.lines:
+            if line.unit_price is None:
+                return None
+            total += line.unit_price * line.quantity
+        return total if self.lines else None
+
+    def public(self) -> dict[str, object]:
+        """What a client sees of a reservation."""
+        view = self.model_dump(
+            mode="json",
+            include={"order_id", "source", "status", "reason", "created_at", "updated_at"},
+        )
+        view["items"] = [line.model_dump(mode="json", exclude={"reason"}) for line in self.lines]
+        amount = self.amount
+        view["amount"] = None if amount is None else f"{amount:.2f}"
+        return view
+
+
+class ReservationReply(Model):
+    """What the reservation agent answers a REST command: the reservation, or why not."""
+
+    reservation: Reservation | None = None
+    error: Literal["NOT_FOUND", "EXISTS", "SAGA_OWNED"] | None = None
+    message: str | None = None
+
+
+# REST bodies.
+
+
+class NewReservation(Model):
+    """Body of `POST /reservations`."""
+
+    order_id: Identifier
+    items: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=100)]
+
+    @model_validator(mode="after")
+    def _one_line_per_product(self) -> NewReservation:
+        products = [line.product_id for line in self.items]
+        if len(set(products)) != len(products):
+            raise ValueError("each product may appear in one line only")
+        return self
+
+
+class ReservationFilter(Page):
+    """Query of `GET /reservations`."""
+
+    status: ReservationStatus | None = None

@@ -1,0 +1,285 @@
+"""The reservation rules with the stock rules, as a history of messages then one look."""
+
+from __future__ import annotations
+
+from apps.inventory.core import reservations
+from models.events import (
+    OrderLine,
+    PaymentCancelled,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentStatusUpdated,
+    event_id,
+)
+from models.reservations import ReleaseReservation, ReplyAddress, ReserveStock
+from tests.unit.saga_world import NOW, World
+
+
+def paid(order_id: str) -> PaymentStatusUpdated:
+    return PaymentStatusUpdated(
+        event_id=event_id(order_id, "PAYMENT.STATUS_UPDATE", "COMPLETED"),
+        order_id=order_id,
+        occurred_at=NOW,
+        status="COMPLETED",
+    )
+
+
+def failed(order_id: str, reason: str = "CARD_DECLINED") -> PaymentFailed:
+    return PaymentFailed(
+        event_id=event_id(order_id, "PAYMENT.FAIL"),
+        order_id=order_id,
+        occurred_at=NOW,
+        reason=reason,
+    )
+
+
+def cancelled(order_id: str) -> PaymentCancelled:
+    return PaymentCancelled(
+        event_id=event_id(order_id, "PAYMENT.FAIL_CANCEL"), order_id=order_id, occurred_at=NOW
+    )
+
+
+def refunded(order_id: str) -> PaymentRefunded:
+    return PaymentRefunded(
+        event_id=event_id(order_id, "PAYMENT.REFUNDED"), order_id=order_id, occurred_at=NOW
+    )
+
+
+def shop(**stock_levels: int) -> World:
+    world = World()
+    for product_id, level in stock_levels.items():
+        world.create_product(product_id, level)
+    return world
+
+
+def levels(world: World, product_id: str) -> tuple[int, int, int]:
+    product = world.product(product_id)
+    return product.available, product.reserved, product.sold
+
+
+def test_an_order_whose_lines_are_all_granted_is_reserved_at_catalog_prices() -> None:
+    world = shop(a=5, b=5)
+
+    world.order("o1", a=2, b=3)
+    world.settle()
+
+    assert world.status("o1") == "RESERVED"
+    assert [levels(world, "a"), levels(world, "b")] == [(3, 2, 0), (2, 3, 0)]
+    (reserved,) = [event for event in world.events if event.type == "INVENTORY.RESERVED"]
+    assert str(reserved.amount) == "12.50"
+    assert [(line.product_id, str(line.unit_price)) for line in reserved.items] == [
+        ("a", "2.50"),
+        ("b", "2.50"),
+    ]
+
+
+def test_an_order_with_a_refused_line_releases_the_granted_ones_and_is_rejected() -> None:
+    world = shop(a=5, b=1)
+
+    world.order("o1", a=2, b=3)
+    world.settle()
+
+    assert world.status("o1") == "REJECTED"
+    assert world.reservations["o1"].reason == "OUT_OF_STOCK: b"
+    assert [levels(world, "a"), levels(world, "b")] == [(5, 0, 0), (1, 0, 0)]
+    assert world.emitted("o1") == ["INVENTORY.STATUS_UPDATE REJECTED"]
+
+
+def test_the_rejection_waits_until_the_granted_lines_are_back_on_the_shelf() -> None:
+    world = shop(a=5, b=0)
+    world.order("o1", a=2, b=1)
+    for _ in range(5):  # ORDER.CREATED, two holds, two answers
+        world.step(world.busy()[0])
+
+    assert world.status("o1") == "REJECTING"
+    assert world.emitted("o1") == []
+    world.settle()
+    assert world.emitted("o1") == ["INVENTORY.STATUS_UPDATE REJECTED"]
+
+
+def test_unknown_and_inactive_products_are_refused_with_their_reason() -> None:
+    world = shop(a=5)
+    world.create_product("retired", 5, active=False)
+
+    world.order("o1", a=1, ghost=1)
+    world.order("o2", retired=1)
+    world.settle()
+
+    assert world.reservations["o1"].reason == "UNKNOWN_PRODUCT: ghost"
+    assert world.reservations["o2"].reason == "PRODUCT_INACTIVE: retired"
+    assert levels(world, "a") == (5, 0, 0)
+
+
+def test_a_redelivered_order_holds_its_stock_once() -> None:
+    world = shop(a=5)
+
+    created = world.order("o1", a=2)
+    world.send_order(created)
+    world.settle()
+    world.send_order(created)
+    world.settle()
+
+    assert levels(world, "a") == (3, 2, 0)
+    assert world.emitted("o1").count("INVENTORY.RESERVED") >= 1
+    assert {event.event_id for event in world.events} == {"o1/INVENTORY.RESERVED"}
+
+
+def test_every_message_delivered_twice_changes_nothing_twice() -> None:
+    world = shop(a=5, b=5)
+    world.order("o1", a=2, b=1)
+    world.send_order(paid("o1"))
+
+    while busy := world.busy():
+        world.step(busy[0], again=True)
+        world.step(busy[0])
+        world.check_stock_is_balanced()
+
+    assert world.status("o1") == "COMMITTED"
+    assert [levels(world, "a"), levels(world, "b")] == [(3, 0, 2), (4, 0, 1)]
+
+
+def test_a_failed_payment_releases_the_held_stock() -> None:
+    world = shop(a=5)
+    world.order("o1", a=2)
+    world.settle()
+
+    world.send_order(failed("o1"))
+    world.settle()
+
+    assert world.status("o1") == "RELEASED"
+    assert levels(world, "a") == (5, 0, 0)
+    assert world.emitted("o1")[-1] == "INVENTORY.STOCK_RELEASED"
+    assert world.events[-1].reason == "CARD_DECLINED"
+
+
+def test_a_completed_payment_commits_the_stock_as_sold() -> None:
+    world = shop(a=5)
+    world.order("o1", a=2)
+    world.settle()
+
+    world.send_order(paid("o1"))
+    world.settle()
+
+    assert world.status("o1") == "COMMITTED"
+    assert levels(world, "a") == (3, 0, 2)
+    assert world.emitted("o1")[-1] == "INVENTORY.STATUS_UPDATE COMMITTED"
+
+
+def test_a_refund_after_the_commit_puts_the_sold_stock_back() -> None:
+    world = shop(a=5)
+    world.order("o1", a=2)
+    world.send_order(paid("o1"))
+    world.settle()
+
+    world.send_order(refunded("o1"))
+    world.settle()
+    world.send_order(refunded("o1"))
+    world.settle()
+
+    assert world.status("o1") == "RELEASED"
+    assert levels(world, "a") == (5, 0, 0)
+    released = [event for event in world.events if event.type == "INVENTORY.STOCK_RELEASED"]
+    assert len(released) == 2  # the repeat re-emits the same fact, with the same id
+    assert released[0].event_id == released[1].event_id
+
+
+def test_a_release_before_the_order_leaves_a_tombstone_and_the_order_holds_nothing() -> None:
+    world = shop(a=5)
+
+    world.send_order(cancelled("o1"))
+    world.settle()
+    assert world.status("o1") == "RELEASED"
+    assert world.emitted("o1") == ["INVENTORY.STOCK_RELEASED"]
+
+    world.order("o1", a=2)
+    world.settle()
+
+    assert world.status("o1") == "RELEASED"
+    assert levels(world, "a") == (5, 0, 0)
+
+
+def test_a_release_while_lines_are_pending_is_applied_once_decided() -> None:
+    world = shop(a=5)
+    world.order("o1", a=2)
+    world.step(("order", "o1"))  # ORDER.CREATED: the hold is on its way
+    world.send_order(cancelled("o1"))
+    world.step(("order", "o1"))  # the cancel arrives before the grant
+
+    assert world.reservations["o1"].pending == "release"
+    world.settle()
+
+    assert world.status("o1") == "RELEASED"
+    assert levels(world, "a") == (5, 0, 0)
+    assert "INVENTORY.RESERVED" not in world.emitted("o1")
+
+
+def test_a_commit_while_lines_are_pending_is_applied_once_reserved() -> None:
+    world = shop(a=5)
+    world.order("o1", a=2)
+    world.step(("order", "o1"))
+    world.send_order(paid("o1"))
+    world.step(("order", "o1"))
+
+    world.settle()
+
+    assert world.status("o1") == "COMMITTED"
+    assert levels(world, "a") == (3, 0, 2)
+    assert world.emitted("o1") == ["INVENTORY.RESERVED", "INVENTORY.STATUS_UPDATE COMMITTED"]
+
+
+def test_a_release_of_a_rejected_order_answers_that_nothing_is_held() -> None:
+    world = shop(a=0)
+    world.order("o1", a=1)
+    world.settle()
+
+    world.send_order(cancelled("o1"))
+    world.settle()
+
+    assert world.status("o1") == "REJECTED"
+    assert world.emitted("o1")[-1] == "INVENTORY.STOCK_RELEASED"
+
+
+def test_a_hold_repeated_after_its_release_is_given_back() -> None:
+    world = shop(a=5)
+    world.order("o1", a=2)
+    world.settle()
+    hold = reservations._hold(world.reservations["o1"], world.reservations["o1"].lines[0], NOW)
+    world.send_order(failed("o1"))
+    world.settle()
+
+    # The hold published again much later, after the product forgot its command id:
+    world.send_stock(hold.model_copy(update={"command_id": "o1/a/hold-again"}))
+    world.settle()
+
+    assert levels(world, "a") == (5, 0, 0)
+
+
+def test_a_manual_hold_is_answered_once_decided_and_released_on_request() -> None:
+    world = shop(a=5)
+    caller = ReplyAddress(topic="replies", correlation_id="c1")
+    decision = reservations.decide(
+        None,
+        ReserveStock(order_id="m1", items=(OrderLine(product_id="a", quantity=2),), issued_at=NOW),
+        NOW,
+        caller,
+    )
+
+    assert decision.replies == ()
+    assert decision.reservation is not None
+    assert decision.reservation.waiting == (caller,)
+    assert [command.type for command in decision.commands] == ["HoldStock"]
+
+
+def test_releasing_a_saga_reservation_on_request_is_refused() -> None:
+    world = shop(a=5)
+    world.order("o1", a=1)
+    world.settle()
+    caller = ReplyAddress(topic="replies", correlation_id="c1")
+
+    decision = reservations.decide(
+        world.reservations["o1"], ReleaseReservation(order_id="o1", issued_at=NOW), NOW, caller
+    )
+
+    ((address, reply),) = decision.replies
+    assert address == caller and reply.error == "SAGA_OWNED"
+    assert not decision.changed
