@@ -1,8 +1,9 @@
 """Every topic of the system, declared once: its name, key, value type and one writer.
 
-A service binds the topics it uses to its app with `bind`; nothing else names a topic.
-Keys are JSON-serialized app-wide, so a key hashes to the same partition in a topic
-and in the changelog of the table keyed the same way (BROKER.md, "Keys").
+A service binds the topics it uses to its app; nothing else names a topic. Keys are
+JSON-serialized app-wide, so a key hashes to the same partition in a topic and in the
+changelog of the table keyed the same way (BROKER.md, "Keys"). Saga events are named
+by their topic: an event's `type` is the name of the topic it travels on.
 """
 
 from __future__ import annotations
@@ -13,34 +14,101 @@ from typing import Any
 import faust
 
 from models.base import wire_type
+from models.dead_letters import DeadLetter
+from models.events import (
+    InventoryReserved,
+    InventoryStatusUpdated,
+    OrderCreated,
+    PaymentCancelled,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentStatusUpdated,
+    StockReleased,
+)
 from models.inventory import AnyStockCommand
+from models.reservations import AnyLineResult, ReleaseReservation, ReserveStock
 
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """A topic's contract."""
+    """A topic's contract: what travels on it, keyed by what, written by whom."""
 
     name: str
     key: str
-    value_type: Any
+    value: Any
     writer: str
-    readers: tuple[str, ...]
 
     def bind(self, app: faust.App) -> faust.TopicT:
-        """The topic on `app`, created at start with the app's partition count.
+        return bind(app, self)
 
-        `internal=True` is what makes Faust declare it; otherwise the broker would
-        create it on first use with its own default partition count.
-        """
-        return app.topic(self.name, key_type=str, value_type=self.value_type, internal=True)
+    def wire(self) -> type:
+        """The Faust value type that validates what arrives on this topic."""
+        return wire_type(self.value, f"Wire[{self.name}]")
 
 
+def bind(app: faust.App, *specs: TopicSpec) -> faust.TopicT:
+    """One Faust topic over `specs` (an agent may consume several), created at start.
+
+    `internal=True` is what makes Faust declare the topics with the app's partition
+    count; otherwise the broker would create them on first use with its own.
+    """
+    values = tuple(spec.value for spec in specs)
+    union = values[0] if len(values) == 1 else _union(values)
+    name = "|".join(spec.name for spec in specs)
+    return app.topic(
+        *(spec.name for spec in specs),
+        key_type=str,
+        value_type=wire_type(union, f"Wire[{name}]"),
+        internal=True,
+    )
+
+
+def _union(values: tuple[Any, ...]) -> Any:
+    union = values[0]
+    for value in values[1:]:
+        union = union | value
+    return union
+
+
+def event_spec(model: Any, writer: str) -> TopicSpec:
+    """A saga topic: named after its event's type, keyed by order id."""
+    return TopicSpec(model.model_fields["type"].default, "order id", model, writer)
+
+
+# The saga's public contract (DESIGN.md, section 5).
+ORDER_CREATED = event_spec(OrderCreated, "order")
+INVENTORY_RESERVED = event_spec(InventoryReserved, "inventory")
+INVENTORY_STATUS_UPDATE = event_spec(InventoryStatusUpdated, "inventory")
+INVENTORY_STOCK_RELEASED = event_spec(StockReleased, "inventory")
+PAYMENT_STATUS_UPDATE = event_spec(PaymentStatusUpdated, "payment")
+PAYMENT_FAIL = event_spec(PaymentFailed, "payment")
+PAYMENT_FAIL_CANCEL = event_spec(PaymentCancelled, "payment")
+PAYMENT_REFUNDED = event_spec(PaymentRefunded, "payment")
+
+INVENTORY_EVENTS = (INVENTORY_RESERVED, INVENTORY_STATUS_UPDATE, INVENTORY_STOCK_RELEASED)
+PAYMENT_OUTCOMES = (PAYMENT_STATUS_UPDATE, PAYMENT_FAIL, PAYMENT_FAIL_CANCEL, PAYMENT_REFUNDED)
+
+# The inventory's internal topics.
 STOCK_COMMANDS = TopicSpec(
     name="inventory.stock-commands",
     key="product id",
-    value_type=wire_type(AnyStockCommand, "StockCommandWire"),
-    writer="inventory REST views",
-    readers=("inventory stock agent",),
+    value=AnyStockCommand,
+    writer="inventory: REST views (catalog and stock levels), reservation agent (lines)",
+)
+LINE_RESULTS = TopicSpec(
+    name="inventory.line-results",
+    key="order id",
+    value=AnyLineResult,
+    writer="inventory: stock agent",
+)
+RESERVATION_COMMANDS = TopicSpec(
+    name="inventory.reservation-commands",
+    key="order id",
+    value=ReserveStock | ReleaseReservation,
+    writer="inventory: REST views",
 )
 
-ALL = (STOCK_COMMANDS,)
+
+def dead_letters(service: str) -> TopicSpec:
+    """Where a service puts what it could not decode or handle, with the error."""
+    return TopicSpec(f"{service}.dead-letters", "source topic", DeadLetter, service)

@@ -8,7 +8,9 @@ import faust
 from faust.agents.replies import ReplyConsumer
 from mode.utils.objects import cached_property
 
+import topics
 from apps import transport
+from apps.dead_letters import DeadLetteringTopic
 from apps.settings import DEFAULT_PORTS, Settings
 from web import health
 
@@ -37,6 +39,8 @@ class ServiceApp(faust.App):
 
     #: Whether the producer knows the changelog partitions (see `readiness`).
     metadata_loaded = False
+    #: Where the service puts what it cannot decode or handle (see `dead_letters`).
+    dead_letters_topic: faust.TopicT
 
     def __init__(self, service: str, settings: Settings, **options: Any) -> None:
         self.service = service
@@ -89,6 +93,9 @@ def create_app(service: str, settings: Settings | None = None) -> ServiceApp:
         web_bind=settings.web_host,
         web_port=DEFAULT_PORTS[service],
         web_application_options={"client_max_size": MAX_BODY_BYTES},
+        # A message that does not decode is dead-lettered rather than crashing its agent.
+        Topic=DeadLetteringTopic,
     )
+    app.dead_letters_topic = topics.dead_letters(service).bind(app)
     health.register(app)
     return app

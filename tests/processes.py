@@ -10,11 +10,13 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiokafka
+from aiokafka.partitioner import murmur2
 from faust.utils import json as faust_json
 
 from apps.broker import broker_command, free_port, wait_until_listening
@@ -150,6 +152,9 @@ class Worker:
     def put(self, path: str, body: Any = None, **kwargs: Any) -> Response:
         return http("PUT", self.url + path, body, **kwargs)
 
+    def delete(self, path: str) -> Response:
+        return http("DELETE", self.url + path)
+
 
 def publish(broker: Broker, topic: str, records: list[tuple[str, Any]]) -> None:
     """Produce `(key, value)` records to `topic` in one burst, JSON-encoded like Faust does."""
@@ -171,3 +176,47 @@ def publish(broker: Broker, topic: str, records: list[tuple[str, Any]]) -> None:
 
 def json_bytes(value: Any) -> bytes:
     return faust_json.dumps(value).encode() if not isinstance(value, bytes) else value
+
+
+def partition_of(key: str, partitions: int) -> int:
+    """The partition a JSON key lands on (Kafka's default partitioner)."""
+    return (murmur2(json.dumps(key).encode()) & 0x7FFFFFFF) % partitions
+
+
+def keys_on_distinct_partitions(prefix: str, count: int, partitions: int) -> list[str]:
+    """`count` keys starting with `prefix`, each on a partition of its own."""
+    found: dict[int, str] = {}
+    n = 0
+    while len(found) < count:
+        key = f"{prefix}-{n}"
+        found.setdefault(partition_of(key, partitions), key)
+        n += 1
+    return list(found.values())
+
+
+def read_events(
+    broker: Broker, topics: list[str], until: Callable[[list[dict[str, Any]]], bool]
+) -> list[dict[str, Any]]:
+    """Every JSON value on `topics` from the start, once `until(values)` holds."""
+
+    async def consume() -> list[dict[str, Any]]:
+        consumer = aiokafka.AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=f"{HOST}:{broker.port}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            fetch_max_wait_ms=10,
+        )
+        await consumer.start()
+        values: list[dict[str, Any]] = []
+        try:
+            deadline = time.monotonic() + READY_TIMEOUT_S
+            while not until(values):
+                assert time.monotonic() < deadline, f"not seen in time; got {values}"
+                batches = await consumer.getmany(timeout_ms=200)
+                values += [json.loads(r.value) for batch in batches.values() for r in batch]
+        finally:
+            await consumer.stop()
+        return values
+
+    return asyncio.run(consume())

@@ -78,7 +78,13 @@ class ServiceView(View):
     ) -> Response:
         """`answer()` here if this worker owns `key` in `table`, else the owner's answer."""
         try:
-            return await self.app.router.route_req(table.name, key, self.web, request)
+            try:
+                return await self.app.router.route_req(table.name, key, self.web, request)
+            except TypeError:
+                # aiokafka's producer can drop the changelog's partitions from its
+                # metadata; the router then fails to hash the key. Reload, try once more.
+                await self.app.producer.load_metadata([table.changelog_topic.get_topic_name()])
+                return await self.app.router.route_req(table.name, key, self.web, request)
         except SameNode:
             return answer()
         except (ServiceUnavailable, aiohttp.ClientError) as exc:

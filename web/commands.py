@@ -1,4 +1,4 @@
-"""Sending a command to the agent that owns its key, and waiting for the reply."""
+"""Sending a command to the agent that owns its key, and waiting for its reply in time."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from typing import Any
 from uuid import uuid4
 
+from apps import replies
 from web.errors import GatewayTimeout
 
 logger = logging.getLogger(__name__)
@@ -16,11 +17,11 @@ def new_id() -> str:
     return uuid4().hex
 
 
-async def ask(app: Any, agent: Any, key: str, command: Any) -> Any:
-    """Send `command` keyed by `key` to `agent` and return its reply; 504 past the timeout."""
+async def ask(app: Any, topic: Any, key: str, command: Any) -> Any:
+    """Send `command` keyed by `key` to `topic` and return the reply; 504 past the timeout."""
     timeout = app.settings.request_timeout
     try:
-        return await asyncio.wait_for(agent.ask(key=key, value=command), timeout)
+        return await asyncio.wait_for(replies.ask(app, topic, key, command), timeout)
     except TimeoutError:
         logger.warning("no reply to %s for %r within %.1f s", type(command).__name__, key, timeout)
         raise GatewayTimeout(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from faust.web import Request, Response
 
-from apps.inventory.agents import apply_stock_commands
-from apps.inventory.app import app, stock
+from apps.inventory.app import app, stock, stock_commands_topic
 from models.base import IDENTIFIER, utcnow
 from models.inventory import (
     AddStock,
@@ -28,7 +27,7 @@ from web.listing import gather_page, local_page
 async def send(command: CreateProduct | UpdateProduct | AddStock | RemoveStock) -> Product:
     """Have the stock agent apply `command`; its product, or the rejection as an error."""
     reply = StockReply.model_validate(
-        await ask(app, apply_stock_commands, command.product_id, command)
+        await ask(app, stock_commands_topic, command.product_id, command)
     )
     if reply.rejection is not None:
         error = NotFound if reply.rejection.code == "PRODUCT_NOT_FOUND" else Conflict

@@ -1,29 +1,83 @@
-"""The inventory agents: each reads state, asks the core, writes the table and replies."""
+"""The inventory agents: each reads state, asks the core, writes its table and sends.
+
+- `apply_stock_commands` owns the stock table (keyed by product id). It applies the
+  catalog and stock-level commands of the REST views and replies to them. It also
+  applies the line commands of reservations and answers each with a line result.
+- `reserve_stock` owns the reservation table (keyed by order id). It opens a
+  reservation on ORDER.CREATED (or a manual hold), collects the line results,
+  releases or commits on the payment's outcome, and emits the inventory's saga events.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
+from typing import Any
 
-from apps.inventory import core
-from apps.inventory.app import app, stock, stock_commands_topic
-from models.inventory import AnyStockCommand, StockReply
+from apps.dead_letters import handle_or_dead_letter
+from apps.inventory.app import (
+    app,
+    event_topics,
+    line_results_topic,
+    reservation_inputs_topic,
+    reservations,
+    stock,
+    stock_commands_topic,
+)
+from apps.inventory.core import reservations as reservation_rules
+from apps.inventory.core import stock as stock_rules
+from apps.replies import reply_address, send_reply
+from models.base import utcnow
+from models.inventory import LineCommand, StockReply
 
 logger = logging.getLogger(__name__)
 
 
-@app.agent(stock_commands_topic, use_reply_headers=True)
-async def apply_stock_commands(
-    commands: AsyncIterator[AnyStockCommand],
-) -> AsyncIterator[StockReply]:
-    """Apply product and stock commands; the only writer of the stock table."""
-    async for command in commands:
-        outcome = core.handle(stock.get(command.product_id), command)
-        if outcome.changed:
-            stock[command.product_id] = outcome.product
-            logger.info("%s %s applied", command.type, command.product_id)
-        elif outcome.rejection is not None:
-            logger.info(
-                "%s %s refused: %s", command.type, command.product_id, outcome.rejection.code
-            )
-        yield StockReply(product=outcome.product, rejection=outcome.rejection)
+@app.agent(stock_commands_topic)
+async def apply_stock_commands(stream: Any) -> AsyncIterator[StockReply]:
+    """Apply product, stock and line commands; the only writer of the stock table."""
+    async for event in stream.events():
+        reply = await handle_or_dead_letter(app, event, partial(apply_stock_command, event))
+        if reply is not None:
+            yield reply
+
+
+async def apply_stock_command(event: Any) -> StockReply | None:
+    command = event.value
+    outcome = stock_rules.handle(stock.get(command.product_id), command, event.message.offset)
+    if outcome.changed:
+        stock[command.product_id] = outcome.product
+    for result in outcome.results:
+        await line_results_topic.send(key=result.order_id, value=result)
+    if isinstance(command, LineCommand):
+        return None
+    if outcome.rejection is not None:
+        logger.info("%s %s refused: %s", command.type, command.product_id, outcome.rejection.code)
+    return StockReply(product=outcome.product, rejection=outcome.rejection)
+
+
+@app.agent(reservation_inputs_topic)
+async def reserve_stock(stream: Any) -> None:
+    """Hold, release and commit orders' stock; the only writer of the reservation table."""
+    async for event in stream.events():
+        await handle_or_dead_letter(app, event, partial(apply_reservation_input, event))
+
+
+async def apply_reservation_input(event: Any) -> None:
+    message = event.value
+    order_id = message.order_id
+    before = reservations.get(order_id)
+    decision = reservation_rules.decide(before, message, utcnow(), reply_address(event))
+    if decision.changed:
+        reservations[order_id] = decision.reservation
+        if decision.reservation is not None and (
+            before is None or before.status != decision.reservation.status
+        ):
+            logger.info("reservation %s: %s", order_id, decision.reservation.status)
+    for command in decision.commands:
+        await stock_commands_topic.send(key=command.product_id, value=command)
+    for saga_event in decision.events:
+        await event_topics[saga_event.type].send(key=order_id, value=saga_event)
+    for address, reply in decision.replies:
+        await send_reply(app, address, reply)

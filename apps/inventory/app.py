@@ -1,18 +1,37 @@
-"""The inventory service's Faust app, its topics and its stock table."""
+"""The inventory service's Faust app, its topics and its tables."""
 
 from __future__ import annotations
 
 import topics
 from apps.runtime import create_app
 from models.inventory import Product
+from models.reservations import Reservation
 
 app = create_app("inventory")
 
 stock_commands_topic = topics.STOCK_COMMANDS.bind(app)
+line_results_topic = topics.LINE_RESULTS.bind(app)
+reservation_commands_topic = topics.RESERVATION_COMMANDS.bind(app)
+#: Everything the reservation agent consumes: all keyed by order id.
+reservation_inputs_topic = topics.bind(
+    app,
+    topics.ORDER_CREATED,
+    *topics.PAYMENT_OUTCOMES,
+    topics.LINE_RESULTS,
+    topics.RESERVATION_COMMANDS,
+)
+#: Saga events by type (an event's type is its topic's name).
+event_topics = {spec.name: spec.bind(app) for spec in topics.INVENTORY_EVENTS}
 
 stock = app.Table(
     "stock",
     key_type=str,
     value_type=Product,
     help="Products by id, with their available, reserved and sold counts.",
+)
+reservations = app.Table(
+    "reservations",
+    key_type=str,
+    value_type=Reservation,
+    help="Reservations by order id: each order's all-or-nothing hold on stock.",
 )

@@ -100,14 +100,14 @@ def test_a_stock_command_survives_the_wire_through_its_topic_type() -> None:
     command = AddStock(command_id="c1", product_id="p1", issued_at=NOW, quantity=3)
 
     wire = faust_json.dumps(command)
-    loaded = topics.STOCK_COMMANDS.value_type.from_data(json.loads(wire))
+    loaded = topics.STOCK_COMMANDS.wire().from_data(json.loads(wire))
 
     assert loaded == command
 
 
 def test_a_command_with_an_unknown_type_fails_to_load() -> None:
     with pytest.raises(ValidationError):
-        topics.STOCK_COMMANDS.value_type.from_data({"type": "Explode", "product_id": "p1"})
+        topics.STOCK_COMMANDS.wire().from_data({"type": "Explode", "product_id": "p1"})
 
 
 def test_a_table_value_and_a_reply_survive_the_wire() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from apps.inventory.core import reservations
 from models.events import (
     OrderLine,
@@ -11,7 +13,13 @@ from models.events import (
     PaymentStatusUpdated,
     event_id,
 )
-from models.reservations import ReleaseReservation, ReplyAddress, ReserveStock
+from models.reservations import (
+    LineGranted,
+    LineReleased,
+    ReleaseReservation,
+    ReplyAddress,
+    ReserveStock,
+)
 from tests.unit.saga_world import NOW, World
 
 
@@ -255,19 +263,34 @@ def test_a_hold_repeated_after_its_release_is_given_back() -> None:
 
 
 def test_a_manual_hold_is_answered_once_decided_and_released_on_request() -> None:
-    world = shop(a=5)
     caller = ReplyAddress(topic="replies", correlation_id="c1")
-    decision = reservations.decide(
-        None,
-        ReserveStock(order_id="m1", items=(OrderLine(product_id="a", quantity=2),), issued_at=NOW),
-        NOW,
-        caller,
+    hold = ReserveStock(
+        order_id="m1", items=(OrderLine(product_id="a", quantity=2),), issued_at=NOW
     )
 
-    assert decision.replies == ()
-    assert decision.reservation is not None
-    assert decision.reservation.waiting == (caller,)
-    assert [command.type for command in decision.commands] == ["HoldStock"]
+    opened = reservations.decide(None, hold, NOW, caller)
+    granted = reservations.decide(opened.reservation, granted_line("m1", "a", 2), NOW)
+    release = reservations.decide(
+        granted.reservation, ReleaseReservation(order_id="m1", issued_at=NOW), NOW, caller
+    )
+    released = reservations.decide(
+        release.reservation, LineReleased(order_id="m1", product_id="a"), NOW
+    )
+
+    assert opened.replies == () and [c.type for c in opened.commands] == ["HoldStock"]
+    ((address, reply),) = granted.replies
+    assert address == caller and reply.reservation is not None
+    assert reply.reservation.status == "RESERVED" and reply.reservation.waiting == ()
+    assert granted.events == ()  # a manual hold is not part of any saga
+    assert release.replies == () and [c.type for c in release.commands] == ["ReleaseStock"]
+    ((_, reply),) = released.replies
+    assert reply.reservation is not None and reply.reservation.status == "RELEASED"
+
+
+def granted_line(order_id: str, product_id: str, quantity: int) -> LineGranted:
+    return LineGranted(
+        order_id=order_id, product_id=product_id, quantity=quantity, unit_price=Decimal("2.50")
+    )
 
 
 def test_releasing_a_saga_reservation_on_request_is_refused() -> None:

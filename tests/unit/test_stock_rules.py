@@ -5,18 +5,30 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from apps.inventory import core
+import pytest
+
+from apps.inventory.core import stock as core
 from models.inventory import (
     AddStock,
+    AnyStockCommand,
+    CommitStock,
     CreateProduct,
+    HoldStock,
     Product,
     ProductChanges,
+    ReleaseStock,
     RemoveStock,
     UpdateProduct,
 )
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 _ids = iter(range(1_000_000))
+_positions = iter(range(1_000_000))
+
+
+def handle(product: Product | None, command: AnyStockCommand) -> core.Outcome:
+    """Apply `command` as the next one on the stock topic."""
+    return core.handle(product, command, next(_positions))
 
 
 def command_fields(product_id: str = "p1", at: datetime = T0) -> dict[str, object]:
@@ -29,7 +41,7 @@ def create(stock: int = 5, **overrides: object) -> CreateProduct:
 
 
 def created(stock: int = 5) -> Product:
-    product = core.handle(None, create(stock)).product
+    product = handle(None, create(stock)).product
     assert product is not None
     return product
 
@@ -40,7 +52,7 @@ def balanced(product: Product) -> bool:
 
 
 def test_creating_a_product_puts_its_stock_on_the_shelf() -> None:
-    outcome = core.handle(None, create(stock=7))
+    outcome = handle(None, create(stock=7))
 
     assert outcome.changed and outcome.rejection is None
     assert outcome.product is not None
@@ -52,7 +64,7 @@ def test_creating_a_product_puts_its_stock_on_the_shelf() -> None:
 def test_creating_a_product_twice__the_second_is_refused_as_existing() -> None:
     existing = created()
 
-    outcome = core.handle(existing, create())
+    outcome = handle(existing, create())
 
     assert not outcome.changed
     assert outcome.rejection is not None and outcome.rejection.code == "PRODUCT_EXISTS"
@@ -60,7 +72,7 @@ def test_creating_a_product_twice__the_second_is_refused_as_existing() -> None:
 
 
 def test_adding_stock_raises_available_and_keeps_the_balance() -> None:
-    product = core.handle(created(5), AddStock(**command_fields(), quantity=3)).product
+    product = handle(created(5), AddStock(**command_fields(), quantity=3)).product
 
     assert product is not None
     assert (product.available, product.added) == (8, 3)
@@ -68,7 +80,7 @@ def test_adding_stock_raises_available_and_keeps_the_balance() -> None:
 
 
 def test_removing_stock_lowers_available_and_keeps_the_balance() -> None:
-    product = core.handle(created(5), RemoveStock(**command_fields(), quantity=5)).product
+    product = handle(created(5), RemoveStock(**command_fields(), quantity=5)).product
 
     assert product is not None
     assert (product.available, product.removed) == (0, 5)
@@ -78,7 +90,7 @@ def test_removing_stock_lowers_available_and_keeps_the_balance() -> None:
 def test_removing_more_than_available__is_refused_and_changes_nothing() -> None:
     product = created(5)
 
-    outcome = core.handle(product, RemoveStock(**command_fields(), quantity=6))
+    outcome = handle(product, RemoveStock(**command_fields(), quantity=6))
 
     assert outcome.rejection is not None and outcome.rejection.code == "INSUFFICIENT_STOCK"
     assert "only 5 available" in outcome.rejection.message
@@ -92,7 +104,7 @@ def test_any_command_but_create__on_an_unknown_product_is_not_found() -> None:
         RemoveStock(**command_fields(), quantity=1),
         UpdateProduct(**command_fields(), changes=changes),
     ):
-        outcome = core.handle(None, command)
+        outcome = handle(None, command)
         assert outcome.rejection is not None and outcome.rejection.code == "PRODUCT_NOT_FOUND"
         assert outcome.product is None and not outcome.changed
 
@@ -102,7 +114,7 @@ def test_updating_a_product_changes_only_the_fields_given() -> None:
     changes = ProductChanges(price=Decimal("21.00"), active=False)
     command = UpdateProduct(**command_fields(at=later), changes=changes)
 
-    product = core.handle(created(), command).product
+    product = handle(created(), command).product
 
     assert product is not None
     assert (product.name, product.price, product.active) == ("Widget", Decimal("21.00"), False)
@@ -111,10 +123,10 @@ def test_updating_a_product_changes_only_the_fields_given() -> None:
 
 def test_a_redelivered_command__changes_nothing_the_second_time() -> None:
     add = AddStock(**command_fields(), quantity=3)
-    once = core.handle(created(5), add)
+    once = handle(created(5), add)
     assert once.product is not None
 
-    again = core.handle(once.product, add)
+    again = handle(once.product, add)
 
     assert not again.changed and again.rejection is None
     assert again.product == once.product
@@ -122,9 +134,9 @@ def test_a_redelivered_command__changes_nothing_the_second_time() -> None:
 
 def test_a_redelivered_create__answers_the_product_rather_than_a_conflict() -> None:
     command = create()
-    product = core.handle(None, command).product
+    product = handle(None, command).product
 
-    outcome = core.handle(product, command)
+    outcome = handle(product, command)
 
     assert outcome.rejection is None and outcome.product == product
 
@@ -132,8 +144,89 @@ def test_a_redelivered_create__answers_the_product_rather_than_a_conflict() -> N
 def test_a_product_remembers_only_its_latest_commands() -> None:
     product = created()
     for _ in range(core.REMEMBERED_COMMANDS + 10):
-        product = core.handle(product, AddStock(**command_fields(), quantity=1)).product
+        product = handle(product, AddStock(**command_fields(), quantity=1)).product
         assert product is not None
 
     assert len(product.recent_commands) == core.REMEMBERED_COMMANDS
     assert product.available == 5 + core.REMEMBERED_COMMANDS + 10
+
+
+def hold(order_id: str, quantity: int) -> HoldStock:
+    return HoldStock(**command_fields(), order_id=order_id, quantity=quantity)
+
+
+def test_a_hold_moves_units_from_available_to_reserved_and_answers_with_the_price() -> None:
+    outcome = handle(created(5), hold("o1", 2))
+
+    assert outcome.product is not None
+    assert (outcome.product.available, outcome.product.reserved) == (3, 2)
+    assert outcome.product.holds == {"o1": 2}
+    assert [(r.type, r.unit_price) for r in outcome.results] == [("LineGranted", Decimal("19.90"))]
+    assert balanced(outcome.product)
+
+
+@pytest.mark.parametrize(
+    ("product", "reason"),
+    [(None, "UNKNOWN_PRODUCT"), ("inactive", "PRODUCT_INACTIVE"), ("short", "OUT_OF_STOCK")],
+)
+def test_a_hold_that_cannot_be_met_is_refused_with_its_reason(
+    product: str | None, reason: str
+) -> None:
+    existing = {
+        None: None,
+        "inactive": created(5).model_copy(update={"active": False}),
+        "short": created(1),
+    }[product]
+
+    outcome = handle(existing, hold("o1", 2))
+
+    assert not outcome.changed
+    assert [(r.type, getattr(r, "reason", None)) for r in outcome.results] == [
+        ("LineRefused", reason)
+    ]
+
+
+def test_an_order_holds_a_product_once_whatever_is_redelivered() -> None:
+    first = handle(created(5), hold("o1", 2)).product
+
+    again = handle(first, hold("o1", 2))
+
+    assert not again.changed and again.product == first
+    assert [r.type for r in again.results] == ["LineGranted"]
+
+
+def test_releasing_a_hold_puts_it_back_and_a_second_release_changes_nothing() -> None:
+    held = handle(created(5), hold("o1", 2)).product
+    release = ReleaseStock(**command_fields(), order_id="o1", quantity=2)
+
+    released = handle(held, release).product
+    again = handle(released, ReleaseStock(**command_fields(), order_id="o1", quantity=2))
+
+    assert released is not None and (released.available, released.reserved) == (5, 0)
+    assert released.holds == {}
+    assert not again.changed and [r.type for r in again.results] == ["LineReleased"]
+
+
+def test_committing_a_hold_sells_it_and_returning_it_puts_it_back() -> None:
+    held = handle(created(5), hold("o1", 2)).product
+    sold = handle(held, CommitStock(**command_fields(), order_id="o1")).product
+    returned = handle(
+        sold, ReleaseStock(**command_fields(), order_id="o1", quantity=2, sold=True)
+    ).product
+
+    assert sold is not None and (sold.available, sold.reserved, sold.sold) == (3, 0, 2)
+    assert returned is not None and (returned.available, returned.sold) == (5, 0)
+    assert balanced(sold) and balanced(returned)
+
+
+def test_a_replayed_command_at_an_old_position_changes_nothing() -> None:
+    product = created(5)
+    add = AddStock(**command_fields(), quantity=1)
+    once = core.handle(product, add, position=100)
+    assert once.product is not None
+
+    replayed = core.handle(
+        once.product, add.model_copy(update={"command_id": "other"}), position=100
+    )
+
+    assert not replayed.changed and replayed.product == once.product

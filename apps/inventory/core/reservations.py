@@ -294,10 +294,9 @@ def _answer_waiting(decision: Decision, now: datetime) -> Decision:
     reservation = decision.reservation
     if reservation is None or reservation.settling or not reservation.waiting:
         return decision
-    replies = tuple(
-        (address, ReservationReply(reservation=reservation)) for address in reservation.waiting
-    )
     answered = _update(reservation, now, waiting=())
+    reply = ReservationReply(reservation=answered)
+    replies = tuple((address, reply) for address in reservation.waiting)
     return replace(decision, reservation=answered, replies=decision.replies + replies)
 
 

@@ -1,0 +1,46 @@
+"""Request and reply between a view and an agent, on Faust's reply protocol.
+
+A view sends a command to a topic with its reply address in headers (the app's reply
+topic and a correlation id) and waits for the answer, as `agent.ask` does; unlike
+`agent.ask`, it can address one topic of an agent that consumes several. A yielding
+agent answers by yielding; an agent that can only answer once other events have come
+(a reservation waits for its lines) keeps the address and replies then.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from faust.agents.replies import ReplyPromise, ReqRepResponse
+from faust.types import EventT
+from mode.utils.text import want_str
+
+from models.reservations import ReplyAddress
+
+#: The headers Faust's agents read a reply address from.
+REPLY_TO, CORRELATION_ID = "Faust-Ag-ReplyTo", "Faust-Ag-CorrelationId"
+
+
+async def ask(app: Any, topic: Any, key: str, value: Any) -> Any:
+    """Send `value` keyed by `key` to `topic`; return the agent's reply when it comes."""
+    correlation_id = uuid4().hex
+    promise = ReplyPromise(app.conf.reply_to, correlation_id)
+    await app._reply_consumer.add(correlation_id, promise)
+    headers = {REPLY_TO: app.conf.reply_to.encode(), CORRELATION_ID: correlation_id.encode()}
+    await topic.send(key=key, value=value, headers=headers, force=True)
+    return await promise
+
+
+def reply_address(event: EventT) -> ReplyAddress | None:
+    """Where the sender of `event` waits for an answer, if it does."""
+    headers = event.headers or {}
+    topic, correlation_id = headers.get(REPLY_TO), headers.get(CORRELATION_ID)
+    if not topic or not correlation_id:
+        return None
+    return ReplyAddress(topic=want_str(topic), correlation_id=want_str(correlation_id))
+
+
+async def send_reply(app: Any, address: ReplyAddress, value: Any) -> None:
+    response = ReqRepResponse(key=None, value=value, correlation_id=address.correlation_id)
+    await app.send(address.topic, key=None, value=response)

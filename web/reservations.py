@@ -1,0 +1,89 @@
+"""Reservation views: manual all-or-nothing holds, and every reservation read-only."""
+
+from __future__ import annotations
+
+from faust.web import Request, Response
+
+from apps.inventory.app import app, reservation_commands_topic, reservations
+from models.base import IDENTIFIER, utcnow
+from models.reservations import (
+    NewReservation,
+    ReleaseReservation,
+    Reservation,
+    ReservationFilter,
+    ReservationReply,
+    ReserveStock,
+)
+from web.base import ServiceView
+from web.commands import ask
+from web.errors import Conflict, NotFound
+from web.listing import gather_page, local_page
+
+
+async def send(command: ReserveStock | ReleaseReservation) -> Reservation:
+    """Have the reservation agent settle `command`; the reservation, or why not."""
+    reply = ReservationReply.model_validate(
+        await ask(app, reservation_commands_topic, command.order_id, command)
+    )
+    if reply.error == "NOT_FOUND":
+        raise NotFound(reply.message or f"no reservation {command.order_id!r}")
+    if reply.error is not None:
+        code = "RESERVATION_EXISTS" if reply.error == "EXISTS" else reply.error
+        raise Conflict(reply.message or reply.error, code=code)
+    assert reply.reservation is not None
+    return reply.reservation
+
+
+def known_id(order_id: str) -> str:
+    if not IDENTIFIER.fullmatch(order_id):
+        raise NotFound(f"no reservation {order_id!r}")
+    return order_id
+
+
+@app.page("/reservations")
+class Reservations(ServiceView):
+    async def get(self, request: Request) -> Response:
+        query = self.query(request, ReservationFilter)
+
+        def render(reservation: Reservation) -> dict[str, object] | None:
+            if query.status not in (None, reservation.status):
+                return None
+            view = reservation.public()
+            view["id"] = reservation.order_id  # lists sort by id
+            return view
+
+        mine = local_page(reservations.values(), render, query)
+        return self.json(await gather_page(self.app, request, reservations.name, mine, query))
+
+    async def post(self, request: Request) -> Response:
+        body = await self.body(request, NewReservation)
+        command = ReserveStock(order_id=body.order_id, items=body.items, issued_at=utcnow())
+        reservation = await send(command)
+        if reservation.status != "RESERVED":
+            reason = (reservation.reason or reservation.status).split(":")[0]
+            raise Conflict(
+                f"reservation {reservation.order_id!r} refused: {reservation.reason}",
+                code=reason,
+                details=[reservation.public()],
+            )
+        return self.json(
+            reservation.public(),
+            status=201,
+            headers={"Location": f"/reservations/{reservation.order_id}"},
+        )
+
+
+@app.page("/reservations/{order_id}")
+class ReservationById(ServiceView):
+    async def get(self, request: Request, order_id: str) -> Response:
+        def answer() -> Response:
+            reservation = reservations.get(order_id)
+            if reservation is None:
+                raise NotFound(f"no reservation {order_id!r}")
+            return self.json(reservation.public())
+
+        return await self.routed(request, reservations, known_id(order_id), answer)
+
+    async def delete(self, request: Request, order_id: str) -> Response:
+        command = ReleaseReservation(order_id=known_id(order_id), issued_at=utcnow())
+        return self.json((await send(command)).public())
