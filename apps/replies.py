@@ -1,10 +1,11 @@
 """Request and reply between a view and an agent, on Faust's reply protocol.
 
 A view sends a command to a topic with its reply address in headers (the app's reply
-topic and a correlation id) and waits for the answer, as `agent.ask` does; unlike
-`agent.ask`, it can address one topic of an agent that consumes several. A yielding
-agent answers by yielding; an agent that can only answer once other events have come
-(a reservation waits for its lines) keeps the address and replies then.
+topic and a correlation id) and waits for the answer on Faust's reply consumer, as
+`agent.ask` does. Unlike `agent.ask`, it can address one topic of an agent that
+consumes several, and the agent replies explicitly: at once, or, when the answer
+depends on later events (a reservation waits for its lines), once it is known.
+The headers have names of their own, so Faust never replies on the agent's behalf.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from mode.utils.text import want_str
 
 from models.reservations import ReplyAddress
 
-#: The headers Faust's agents read a reply address from.
-REPLY_TO, CORRELATION_ID = "Faust-Ag-ReplyTo", "Faust-Ag-CorrelationId"
+#: The headers that carry a reply address.
+REPLY_TO, CORRELATION_ID = "oms-reply-to", "oms-correlation-id"
 
 
 async def ask(app: Any, topic: Any, key: str, value: Any) -> Any:

@@ -3,6 +3,9 @@
 - `apply_stock_commands` owns the stock table (keyed by product id). It applies the
   catalog and stock-level commands of the REST views and replies to them. It also
   applies the line commands of reservations and answers each with a line result.
+
+Each agent yields what it decided for every event (or None if the event was dead-
+lettered): nothing consumes it in production, and tests read it.
 - `reserve_stock` owns the reservation table (keyed by order id). It opens a
   reservation on ORDER.CREATED (or a manual hold), collects the line results,
   releases or commits on the payment's outcome, and emits the inventory's saga events.
@@ -29,55 +32,54 @@ from apps.inventory.core import reservations as reservation_rules
 from apps.inventory.core import stock as stock_rules
 from apps.replies import reply_address, send_reply
 from models.base import utcnow
-from models.inventory import LineCommand, StockReply
+from models.inventory import StockReply
 
 logger = logging.getLogger(__name__)
 
 
 @app.agent(stock_commands_topic)
-async def apply_stock_commands(stream: Any) -> AsyncIterator[StockReply]:
+async def apply_stock_commands(stream: Any) -> AsyncIterator[stock_rules.Outcome | None]:
     """Apply product, stock and line commands; the only writer of the stock table."""
     async for event in stream.events():
-        reply = await handle_or_dead_letter(app, event, partial(apply_stock_command, event))
-        if reply is not None:
-            yield reply
+        yield await handle_or_dead_letter(app, event, partial(apply_stock_command, event))
 
 
-async def apply_stock_command(event: Any) -> StockReply | None:
+async def apply_stock_command(event: Any) -> stock_rules.Outcome:
     command = event.value
     outcome = stock_rules.handle(stock.get(command.product_id), command, event.message.offset)
     if outcome.changed:
         stock[command.product_id] = outcome.product
     for result in outcome.results:
         await line_results_topic.send(key=result.order_id, value=result)
-    if isinstance(command, LineCommand):
-        return None
     if outcome.rejection is not None:
         logger.info("%s %s refused: %s", command.type, command.product_id, outcome.rejection.code)
-    return StockReply(product=outcome.product, rejection=outcome.rejection)
+    if (address := reply_address(event)) is not None:
+        reply = StockReply(product=outcome.product, rejection=outcome.rejection)
+        await send_reply(app, address, reply)
+    return outcome
 
 
 @app.agent(reservation_inputs_topic)
-async def reserve_stock(stream: Any) -> None:
+async def reserve_stock(stream: Any) -> AsyncIterator[reservation_rules.Decision | None]:
     """Hold, release and commit orders' stock; the only writer of the reservation table."""
     async for event in stream.events():
-        await handle_or_dead_letter(app, event, partial(apply_reservation_input, event))
+        yield await handle_or_dead_letter(app, event, partial(apply_reservation_input, event))
 
 
-async def apply_reservation_input(event: Any) -> None:
+async def apply_reservation_input(event: Any) -> reservation_rules.Decision:
     message = event.value
     order_id = message.order_id
     before = reservations.get(order_id)
     decision = reservation_rules.decide(before, message, utcnow(), reply_address(event))
+    after = decision.reservation
     if decision.changed:
-        reservations[order_id] = decision.reservation
-        if decision.reservation is not None and (
-            before is None or before.status != decision.reservation.status
-        ):
-            logger.info("reservation %s: %s", order_id, decision.reservation.status)
+        reservations[order_id] = after
+        if after is not None and (before is None or before.status != after.status):
+            logger.info("reservation %s: %s", order_id, after.status)
     for command in decision.commands:
         await stock_commands_topic.send(key=command.product_id, value=command)
     for saga_event in decision.events:
         await event_topics[saga_event.type].send(key=order_id, value=saga_event)
     for address, reply in decision.replies:
         await send_reply(app, address, reply)
+    return decision

@@ -1,12 +1,19 @@
-"""Agent tests run the real agents on a real RocksDB store, without a broker."""
+"""Agent tests run the real agents on a real RocksDB store, without a broker.
+
+Outbound sends are recorded instead of produced: `sent` lists `(topic, key, value)`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import faust
 import pytest
 
 from apps.inventory import app as inventory_app
+
+Sent = list[tuple[str, Any, Any]]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -16,3 +23,15 @@ def rocksdb_in_a_temporary_dir(tmp_path_factory: pytest.TempPathFactory) -> Path
     inventory_app.conf.datadir = datadir
     assert inventory_app.conf.store.scheme == "rocksdb"
     return datadir
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
+    """Record what agents send to topics (table changelogs still go through Faust)."""
+    records: Sent = []
+
+    async def record(self: faust.Topic, *, key: Any = None, value: Any = None, **_: Any) -> None:
+        records.append((self.get_topic_name(), key, value))
+
+    monkeypatch.setattr(faust.Topic, "send", record)
+    return records

@@ -12,13 +12,15 @@ import pytest
 
 from apps.inventory.agents import apply_stock_commands
 from apps.inventory.app import stock
-from models.inventory import AddStock, CreateProduct, RemoveStock, StockReply
+from apps.inventory.core.stock import Outcome
+from models.inventory import AddStock, CreateProduct, HoldStock, RemoveStock
+from tests.agents.conftest import Sent
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-async def agent() -> AsyncIterator[Any]:
+async def agent(sent: Sent) -> AsyncIterator[Any]:
     async with apply_stock_commands.test_context() as agent:
         yield agent
 
@@ -44,21 +46,22 @@ def add(product_id: str, quantity: int) -> AddStock:
     return AddStock(command_id=uuid4().hex, product_id=product_id, issued_at=NOW, quantity=quantity)
 
 
-async def send(agent: Any, command: Any, partition: int) -> StockReply:
+async def send(agent: Any, command: Any, partition: int) -> Outcome:
+    """Put `command` on `partition` and return what the agent decided."""
     await agent.put(command, key=command.product_id, partition=partition)
-    reply = agent.results[max(agent.results)]
-    assert isinstance(reply, StockReply)
-    return reply
+    outcome = agent.results[max(agent.results)]
+    assert isinstance(outcome, Outcome)
+    return outcome
 
 
 async def test_a_created_product_is_replied_and_stored(agent: Any) -> None:
     product_id = new_product_id()
 
-    reply = await send(agent, create(product_id, 7), partition=2)
+    outcome = await send(agent, create(product_id, 7), partition=2)
 
-    assert reply.rejection is None and reply.product is not None
-    assert reply.product.available == 7
-    assert stock.get(product_id) == reply.product
+    assert outcome.rejection is None and outcome.product is not None
+    assert outcome.product.available == 7
+    assert stock.get(product_id) == outcome.product
 
 
 async def test_a_refused_command_is_replied_and_writes_nothing(agent: Any) -> None:
@@ -66,9 +69,9 @@ async def test_a_refused_command_is_replied_and_writes_nothing(agent: Any) -> No
     await send(agent, create(product_id, 2), partition=1)
     remove = RemoveStock(command_id="r1", product_id=product_id, issued_at=NOW, quantity=3)
 
-    reply = await send(agent, remove, partition=1)
+    outcome = await send(agent, remove, partition=1)
 
-    assert reply.rejection is not None and reply.rejection.code == "INSUFFICIENT_STOCK"
+    assert outcome.rejection is not None and outcome.rejection.code == "INSUFFICIENT_STOCK"
     stored = stock.get(product_id)
     assert stored is not None and stored.available == 2
 
@@ -92,9 +95,9 @@ async def test_a_command_read_from_another_partition_than_its_product_finds_noth
     product_id = new_product_id()
     await send(agent, create(product_id, 3), partition=4)
 
-    reply = await send(agent, add(product_id, 1), partition=5)
+    outcome = await send(agent, add(product_id, 1), partition=5)
 
-    assert reply.rejection is not None and reply.rejection.code == "PRODUCT_NOT_FOUND"
+    assert outcome.rejection is not None and outcome.rejection.code == "PRODUCT_NOT_FOUND"
 
 
 async def test_a_redelivered_command_is_applied_once(agent: Any) -> None:
@@ -103,6 +106,23 @@ async def test_a_redelivered_command_is_applied_once(agent: Any) -> None:
     command = add(product_id, 2)
 
     await send(agent, command, partition=6)
-    reply = await send(agent, command, partition=6)
+    outcome = await send(agent, command, partition=6)
 
-    assert reply.product is not None and reply.product.available == 3
+    assert outcome.product is not None and outcome.product.available == 3
+
+
+async def test_a_hold_answers_the_reservation_agent_keyed_by_order_id(
+    agent: Any, sent: Sent
+) -> None:
+    product_id = new_product_id()
+    await send(agent, create(product_id, 3), partition=1)
+    hold = HoldStock(
+        command_id="h1", product_id=product_id, issued_at=NOW, order_id="o-1", quantity=2
+    )
+
+    await send(agent, hold, partition=1)
+
+    assert [(topic, key, value.type) for topic, key, value in sent] == [
+        ("inventory.line-results", "o-1", "LineGranted")
+    ]
+    assert stock.get(product_id).holds == {"o-1": 2}
