@@ -18,6 +18,7 @@ from models.dead_letters import DeadLetter
 from models.events import (
     InventoryReserved,
     InventoryStatusUpdated,
+    OrderCancelRequested,
     OrderCreated,
     PaymentCancelled,
     PaymentFailed,
@@ -26,6 +27,7 @@ from models.events import (
     StockReleased,
 )
 from models.inventory import AnyStockCommand
+from models.payments import GatewayRequest, PaymentCommand
 from models.reservations import AnyLineResult, ReleaseReservation, ReserveStock
 
 
@@ -77,6 +79,7 @@ def event_spec(model: Any, writer: str) -> TopicSpec:
 
 # The saga's public contract (DESIGN.md, section 5).
 ORDER_CREATED = event_spec(OrderCreated, "order")
+ORDER_CANCEL_REQUESTED = event_spec(OrderCancelRequested, "order")
 INVENTORY_RESERVED = event_spec(InventoryReserved, "inventory")
 INVENTORY_STATUS_UPDATE = event_spec(InventoryStatusUpdated, "inventory")
 INVENTORY_STOCK_RELEASED = event_spec(StockReleased, "inventory")
@@ -106,6 +109,21 @@ RESERVATION_COMMANDS = TopicSpec(
     key="order id",
     value=ReserveStock | ReleaseReservation,
     writer="inventory: REST views",
+)
+
+
+# The payment service's internal topics.
+PAYMENT_COMMANDS = TopicSpec(
+    name="payment.commands",
+    key="order id",
+    value=PaymentCommand,
+    writer="payment: REST views, gateway agent (answers), timeout timer",
+)
+GATEWAY_REQUESTS = TopicSpec(
+    name="payment.gateway-requests",
+    key="order id",
+    value=GatewayRequest,
+    writer="payment: payment agent",
 )
 
 

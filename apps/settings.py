@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from pathlib import Path
 
 PREFIX = "OMS_"
@@ -30,6 +31,10 @@ class Settings:
     session_timeout: float = 3.0
     heartbeat_interval: float = 0.5
     log_level: str = "info"
+    #: Seconds a payment may stay PENDING before it fails with reason TIMEOUT.
+    payment_timeout: float = 60.0
+    #: The simulated gateway declines larger amounts (LIMIT_EXCEEDED).
+    payment_limit: Decimal = Decimal("10000.00")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -44,7 +49,7 @@ class Settings:
             kind = type(getattr(cls, field.name))
             try:
                 values[field.name] = kind(raw)
-            except ValueError:
+            except (ValueError, ArithmeticError):
                 raise ValueError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
         settings = cls(**values)  # type: ignore[arg-type]
         settings.validate()
@@ -57,6 +62,8 @@ class Settings:
             raise ValueError(f"{PREFIX}REQUEST_TIMEOUT must be positive")
         if not 0 <= self.fetch_wait_ms <= 1500:
             raise ValueError(f"{PREFIX}FETCH_WAIT_MS must be within 0..1500")
+        if self.payment_timeout <= 0 or self.payment_limit <= 0:
+            raise ValueError(f"{PREFIX}PAYMENT_TIMEOUT and {PREFIX}PAYMENT_LIMIT must be positive")
 
     @property
     def broker_host_port(self) -> tuple[str, int]:

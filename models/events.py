@@ -91,3 +91,10 @@ StockReleasingEvent = PaymentFailed | PaymentCancelled | PaymentRefunded
 def event_id(order_id: str, event_type: str, variant: str = "") -> str:
     """A deterministic id: the same fact about the same order always has the same id."""
     return "/".join(part for part in (order_id, event_type, variant) if part)
+
+
+class OrderCancelRequested(Event):
+    """The customer asked to cancel; compensation starts."""
+
+    type: Literal["ORDER.CANCEL_REQUESTED"] = "ORDER.CANCEL_REQUESTED"
+    reason: str = "CANCELLED_BY_CUSTOMER"

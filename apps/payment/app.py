@@ -1,7 +1,32 @@
-"""The payment service's Faust app (its payments table and gateway arrive with issue 4)."""
+"""The payment service's Faust app, its topics, its payments table and its gateway."""
 
 from __future__ import annotations
 
+import topics
+from apps.payment.gateway import SimulatedGateway
 from apps.runtime import create_app
+from models.payments import Payment
 
 app = create_app("payment")
+
+commands_topic = topics.PAYMENT_COMMANDS.bind(app)
+gateway_requests_topic = topics.GATEWAY_REQUESTS.bind(app)
+#: Everything the payment agent consumes: all keyed by order id.
+payment_inputs_topic = topics.bind(
+    app,
+    topics.ORDER_CREATED,
+    topics.INVENTORY_RESERVED,
+    topics.ORDER_CANCEL_REQUESTED,
+    topics.PAYMENT_COMMANDS,
+)
+#: Saga events by type (an event's type is its topic's name).
+event_topics = {spec.name: spec.bind(app) for spec in topics.PAYMENT_OUTCOMES}
+
+payments = app.Table(
+    "payments",
+    key_type=str,
+    value_type=Payment,
+    help="Payments by order id: one per order, from the order's token to money.",
+)
+
+gateway = SimulatedGateway(limit=app.settings.payment_limit)

@@ -1,0 +1,114 @@
+"""The payment agents: the payments table's owner, the gateway caller, and the timeout timer.
+
+- `take_payments` owns the payments table (keyed by order id): it applies the saga's
+  events, the REST commands, the gateway's answers and timeouts through the pure core,
+  and sends what the core asks: gateway requests, saga events, REST replies.
+- `call_gateway` holds no state: it calls the gateway (retrying transient errors) and
+  sends the answer back to `take_payments` as a command, so a crash between the call
+  and the table write is redelivered safely (the payment id keys the gateway).
+- `time_out_payments` is a timer: it only sends a command for each payment pending too
+  long; the owning agent decides.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from apps.dead_letters import handle_or_dead_letter
+from apps.payment import core
+from apps.payment.app import (
+    app,
+    commands_topic,
+    event_topics,
+    gateway,
+    gateway_requests_topic,
+    payment_inputs_topic,
+    payments,
+)
+from apps.payment.gateway import GatewayResult, with_retries
+from apps.readiness import not_ready_reason
+from apps.replies import reply_address, send_reply
+from models.base import utcnow
+from models.payments import Charge, GatewayAnswered, TimeOutPayment
+
+logger = logging.getLogger(__name__)
+
+
+@app.agent(payment_inputs_topic)
+async def take_payments(stream: Any) -> AsyncIterator[core.Decision | None]:
+    """Apply the saga's events and payment commands; the only writer of the payments table."""
+    async for event in stream.events():
+        yield await handle_or_dead_letter(app, event, partial(apply_payment_input, event))
+
+
+async def apply_payment_input(event: Any) -> core.Decision:
+    message = event.value
+    order_id = message.order_id
+    before = payments.get(order_id)
+    decision = core.decide(before, message, utcnow(), reply_address(event))
+    after = decision.payment
+    if decision.changed:
+        payments[order_id] = after
+        if after is not None and (before is None or before.status != after.status):
+            logger.info("payment %s: %s %s", order_id, after.status, after.reason or "")
+    for request in decision.requests:
+        await gateway_requests_topic.send(key=order_id, value=request)
+    for saga_event in decision.events:
+        await event_topics[saga_event.type].send(key=order_id, value=saga_event)
+    for address, reply in decision.replies:
+        await send_reply(app, address, reply)
+    return decision
+
+
+@app.agent(gateway_requests_topic)
+async def call_gateway(stream: Any) -> AsyncIterator[GatewayAnswered | None]:
+    """Make the charges and refunds the payment agent asks for, and report the answers."""
+    async for event in stream.events():
+        yield await handle_or_dead_letter(app, event, partial(make_gateway_request, event))
+
+
+async def make_gateway_request(event: Any) -> GatewayAnswered:
+    request = event.value
+    result: GatewayResult
+    if isinstance(request, Charge):
+        result = await with_retries(
+            partial(gateway.charge, request.payment_id, request.amount, request.payment_token)
+        )
+    else:
+        result = await with_retries(partial(gateway.refund, request.payment_id, request.amount))
+    answer = GatewayAnswered(
+        order_id=request.order_id,
+        payment_id=request.payment_id,
+        request=request.type,
+        outcome=result.outcome,
+        reason=result.reason,
+    )
+    await commands_topic.send(key=request.order_id, value=answer)
+    return answer
+
+
+#: Timeouts already sent, so the timer asks once per pending charge.
+_timeouts_sent: set[tuple[str, str]] = set()
+
+
+@app.timer(interval=1.0)
+async def time_out_payments() -> None:
+    """Ask the owning agent to fail each payment this worker sees pending too long."""
+    if await not_ready_reason(app) is not None:
+        return
+    deadline = utcnow() - timedelta(seconds=app.settings.payment_timeout)
+    for payment in list(payments.values()):
+        if payment.status != "PENDING" or payment.charged_at is None:
+            continue
+        if payment.charged_at > deadline:
+            continue
+        sent = (payment.order_id, payment.charged_at.isoformat())
+        if sent in _timeouts_sent:
+            continue
+        _timeouts_sent.add(sent)
+        timeout = TimeOutPayment(order_id=payment.order_id, charged_at=payment.charged_at)
+        await commands_topic.send(key=payment.order_id, value=timeout)

@@ -1,0 +1,174 @@
+"""Payments: the table value, the gateway's requests and answers, commands, REST bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from models.base import Identifier, Model, Money, Page
+from models.reservations import ReplyAddress
+
+#: Statuses a client sees.
+PublicStatus = Literal["PENDING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDING", "REFUNDED"]
+#: AWAITING is an order known to the payment service, not a payment yet.
+PaymentStatus = Literal["AWAITING", PublicStatus]
+Token = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+def payment_id_for(order_id: str) -> str:
+    """One payment per order: its id follows from the order's, and keys the gateway."""
+    return f"pay-{order_id}"
+
+
+def order_id_of(payment_id: str) -> str | None:
+    return payment_id.removeprefix("pay-") if payment_id.startswith("pay-") else None
+
+
+class Payment(Model):
+    """An order's payment, keyed by order id.
+
+    AWAITING: the order is known (token and customer from ORDER.CREATED) or reserved
+    (amount from INVENTORY.RESERVED), but not both yet, so nothing is charged. A
+    payment cancelled before it existed is a CANCELLED tombstone. `captured` records
+    money taken at the gateway, which a late cancel or a failure must give back.
+    """
+
+    order_id: Identifier
+    payment_id: str
+    source: Literal["saga", "prepayment"] = "saga"
+    status: PaymentStatus = "AWAITING"
+    reason: str | None = None
+    customer_id: str | None = None
+    payment_token: str | None = None
+    order_known: bool = False
+    #: Whether inventory reserved the order, and so the saga waits for this payment.
+    reserved: bool = False
+    #: The amount inventory reserved (what the saga charges).
+    amount: Money | None = None
+    #: The amount a prepayment charged.
+    prepaid: Money | None = None
+    captured: bool = False
+    refunded: bool = False
+    charged_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    waiting: tuple[ReplyAddress, ...] = ()
+
+    def public(self) -> dict[str, object]:
+        view = self.model_dump(
+            mode="json",
+            include={"payment_id", "order_id", "status", "reason", "customer_id", "source"}
+            | {"created_at", "updated_at"},
+        )
+        charged = self.prepaid if self.source == "prepayment" else self.amount
+        view["amount"] = None if charged is None else f"{charged:.2f}"
+        view["id"] = self.payment_id
+        return view
+
+
+# Gateway requests (to the gateway agent) and answers (back to the payment agent).
+
+
+class Charge(Model):
+    type: Literal["Charge"] = "Charge"
+    order_id: Identifier
+    payment_id: str
+    amount: Money
+    payment_token: str | None
+
+
+class Refund(Model):
+    type: Literal["Refund"] = "Refund"
+    order_id: Identifier
+    payment_id: str
+    amount: Money
+
+
+GatewayRequest = Charge | Refund
+
+
+class GatewayAnswered(Model):
+    """What the gateway said to a charge or a refund."""
+
+    type: Literal["GatewayAnswered"] = "GatewayAnswered"
+    order_id: Identifier
+    payment_id: str
+    request: Literal["Charge", "Refund"]
+    outcome: Literal["CAPTURED", "DECLINED", "PENDING", "REFUNDED"]
+    reason: str | None = None
+
+
+# Commands to the payment agent.
+
+
+class TimeOutPayment(Model):
+    """A timer saw the payment PENDING since `charged_at` for longer than the timeout."""
+
+    type: Literal["TimeOutPayment"] = "TimeOutPayment"
+    order_id: Identifier
+    charged_at: datetime
+
+
+class Prepay(Model):
+    type: Literal["Prepay"] = "Prepay"
+    order_id: Identifier
+    amount: Money
+    payment_token: Token | None = None
+
+
+class ChangePaymentStatus(Model):
+    """The external processor's callback, or an operator's refund."""
+
+    type: Literal["ChangePaymentStatus"] = "ChangePaymentStatus"
+    order_id: Identifier
+    status: Literal["COMPLETED", "FAILED", "REFUNDED"]
+    reason: str | None = None
+
+
+PaymentCommand = GatewayAnswered | TimeOutPayment | Prepay | ChangePaymentStatus
+
+
+class PaymentReply(Model):
+    payment: Payment | None = None
+    error: Literal["NOT_FOUND", "EXISTS", "NOT_ALLOWED"] | None = None
+    message: str | None = None
+
+
+# REST bodies.
+
+
+class NewPayment(Model):
+    """Body of `POST /payments`: a prepayment for an order not reserved yet."""
+
+    order_id: Identifier
+    amount: Annotated[Money, Field(gt=Decimal(0))]
+    payment_token: Token | None = None
+
+
+class StatusChange(Model):
+    """Body of `PUT /payments/status`."""
+
+    payment_id: str | None = None
+    order_id: Identifier | None = None
+    status: Literal["COMPLETED", "FAILED", "REFUNDED"]
+    reason: Annotated[str, Field(max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _names_one_payment(self) -> StatusChange:
+        if (self.payment_id is None) == (self.order_id is None):
+            raise ValueError("give exactly one of payment_id and order_id")
+        if self.payment_id is not None and order_id_of(self.payment_id) is None:
+            raise ValueError("payment_id must look like pay-<order id>")
+        return self
+
+    @property
+    def target_order(self) -> str:
+        return self.order_id or order_id_of(self.payment_id or "") or ""
+
+
+class PaymentFilter(Page):
+    status: PublicStatus | None = None
+    order_id: Identifier | None = None

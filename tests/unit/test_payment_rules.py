@@ -1,0 +1,284 @@
+"""The payment rules: a history of inputs, then what the payment is and what it said."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from apps.payment import core
+from models.events import (
+    InventoryReserved,
+    OrderCancelRequested,
+    OrderCreated,
+    OrderLine,
+    PricedLine,
+    event_id,
+)
+from models.payments import (
+    ChangePaymentStatus,
+    Charge,
+    GatewayAnswered,
+    Payment,
+    Prepay,
+    TimeOutPayment,
+)
+from models.reservations import ReplyAddress
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+CALLER = ReplyAddress(topic="replies", correlation_id="c1")
+
+
+@dataclass
+class History:
+    """One order's payment, fed inputs one by one; what it asked and said is kept."""
+
+    order_id: str = "o1"
+    payment: Payment | None = None
+    requests: list[Any] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    replies: list[Any] = field(default_factory=list)
+
+    def feed(self, message: Any, reply_to: ReplyAddress | None = None) -> core.Decision:
+        decision = core.decide(self.payment, message, NOW, reply_to)
+        if decision.changed:
+            self.payment = decision.payment
+        self.requests += decision.requests
+        self.events += [
+            event.type + (f" {event.status}" if hasattr(event, "status") else "")
+            for event in decision.events
+        ]
+        self.replies += [reply for _, reply in decision.replies]
+        return decision
+
+    def created(self, token: str | None = "tok_ok") -> History:
+        self.feed(
+            OrderCreated(
+                event_id=event_id(self.order_id, "ORDER.CREATED"),
+                order_id=self.order_id,
+                occurred_at=NOW,
+                customer_id="c1",
+                items=(OrderLine(product_id="a", quantity=1),),
+                payment_token=token,
+            )
+        )
+        return self
+
+    def reserved(self, amount: str = "12.50") -> History:
+        self.feed(
+            InventoryReserved(
+                event_id=event_id(self.order_id, "INVENTORY.RESERVED"),
+                order_id=self.order_id,
+                occurred_at=NOW,
+                items=(PricedLine(product_id="a", quantity=1, unit_price=Decimal(amount)),),
+                amount=Decimal(amount),
+            )
+        )
+        return self
+
+    def cancel(self) -> History:
+        self.feed(
+            OrderCancelRequested(
+                event_id=event_id(self.order_id, "ORDER.CANCEL_REQUESTED"),
+                order_id=self.order_id,
+                occurred_at=NOW,
+            )
+        )
+        return self
+
+    def gateway(self, outcome: str, reason: str | None = None) -> History:
+        """The gateway answers the last request."""
+        request = self.requests[-1]
+        self.feed(
+            GatewayAnswered(
+                order_id=self.order_id,
+                payment_id=request.payment_id,
+                request=request.type,
+                outcome=outcome,
+                reason=reason,
+            )
+        )
+        return self
+
+    @property
+    def status(self) -> str:
+        assert self.payment is not None
+        return self.payment.status
+
+    def charges(self) -> int:
+        return sum(isinstance(request, Charge) for request in self.requests)
+
+
+def test_an_order_and_its_reservation_start_a_charge_of_the_reserved_amount() -> None:
+    history = History().created().reserved("12.50")
+
+    (charge,) = history.requests
+    assert (charge.type, charge.amount, charge.payment_token) == (
+        "Charge",
+        Decimal("12.50"),
+        "tok_ok",
+    )
+    assert charge.payment_id == "pay-o1"
+    assert history.status == "PENDING"
+    assert history.events == ["PAYMENT.STATUS_UPDATE PENDING"]
+
+
+def test_the_reservation_may_come_before_the_order() -> None:
+    history = History().reserved()
+    assert history.requests == [] and history.status == "AWAITING"
+
+    history.created("tok_ok")
+
+    assert history.charges() == 1 and history.status == "PENDING"
+
+
+def test_a_captured_charge_completes_the_payment() -> None:
+    history = History().created().reserved().gateway("CAPTURED")
+
+    assert history.status == "COMPLETED"
+    assert history.events[-1] == "PAYMENT.STATUS_UPDATE COMPLETED"
+
+
+def test_a_declined_charge_fails_the_payment_with_the_reason() -> None:
+    history = History().created("tok_declined").reserved().gateway("DECLINED", "CARD_DECLINED")
+
+    assert (history.status, history.payment.reason) == ("FAILED", "CARD_DECLINED")
+    assert history.events[-1] == "PAYMENT.FAIL"
+
+
+def test_a_redelivered_reservation_charges_once_and_says_the_same_again() -> None:
+    history = History().created().reserved().gateway("CAPTURED")
+
+    history.reserved()
+
+    assert history.charges() == 1
+    assert history.events[-2:] == ["PAYMENT.STATUS_UPDATE COMPLETED"] * 2
+
+
+def test_a_payment_pending_too_long_fails_with_timeout() -> None:
+    history = History().created("tok_pending").reserved().gateway("PENDING")
+    charged_at = history.payment.charged_at
+
+    history.feed(TimeOutPayment(order_id="o1", charged_at=charged_at))
+
+    assert (history.status, history.payment.reason) == ("FAILED", "TIMEOUT")
+    assert history.events[-1] == "PAYMENT.FAIL"
+
+
+def test_a_timeout_for_an_earlier_charge_or_a_settled_payment_changes_nothing() -> None:
+    history = History().created().reserved().gateway("CAPTURED")
+
+    history.feed(TimeOutPayment(order_id="o1", charged_at=NOW - timedelta(hours=1)))
+
+    assert history.status == "COMPLETED"
+
+
+def test_a_cancel_before_any_payment_leaves_a_tombstone__later_ones_charge_nothing() -> None:
+    history = History().cancel()
+    assert history.status == "CANCELLED" and history.events == ["PAYMENT.FAIL_CANCEL"]
+
+    history.created().reserved()
+
+    assert history.charges() == 0 and history.status == "CANCELLED"
+    assert history.events[-1] == "PAYMENT.FAIL_CANCEL"
+
+
+def test_a_cancel_of_a_pending_payment_cancels_it_and_refunds_a_late_capture() -> None:
+    history = History().created().reserved()
+
+    history.cancel()
+    history.gateway("CAPTURED")
+
+    assert history.status == "CANCELLED"
+    assert history.events[-1] == "PAYMENT.FAIL_CANCEL"
+    assert [request.type for request in history.requests] == ["Charge", "Refund"]
+
+
+def test_a_cancel_after_payment_refunds_once_whatever_is_repeated() -> None:
+    history = History().created().reserved().gateway("CAPTURED")
+
+    history.cancel().cancel()
+    history.gateway("REFUNDED").gateway("REFUNDED")
+    history.cancel()
+
+    assert history.status == "REFUNDED"
+    assert [request.type for request in history.requests] == ["Charge", "Refund", "Refund"]
+    assert history.events.count("PAYMENT.REFUNDED") == 2  # re-emitted, same fact
+    assert history.payment.refunded
+
+
+def test_a_cancel_of_a_failed_payment_re_emits_the_failure() -> None:
+    history = History().created("tok_declined").reserved().gateway("DECLINED", "CARD_DECLINED")
+
+    history.cancel()
+
+    assert history.status == "FAILED"
+    assert history.events[-1] == "PAYMENT.FAIL"
+
+
+def test_a_prepayment_that_covers_the_reservation_settles_the_saga() -> None:
+    history = History()
+    history.feed(Prepay(order_id="o1", amount=Decimal("20.00")), CALLER)
+    history.gateway("CAPTURED")
+    assert history.replies[-1].payment.status == "COMPLETED"
+    assert history.events == []  # nothing for the saga until the order is reserved
+
+    history.created().reserved("12.50")
+
+    assert history.charges() == 1
+    assert history.events == ["PAYMENT.STATUS_UPDATE COMPLETED"]
+
+
+def test_a_prepayment_below_the_reserved_amount_fails_the_saga_and_is_refunded() -> None:
+    history = History()
+    history.feed(Prepay(order_id="o1", amount=Decimal("5.00")), CALLER)
+    history.gateway("CAPTURED")
+
+    history.created().reserved("12.50")
+
+    assert (history.status, history.payment.reason) == ("FAILED", "PREPAYMENT_TOO_LOW")
+    assert history.events == ["PAYMENT.FAIL"]
+    assert history.requests[-1].type == "Refund"
+
+
+def test_a_second_prepayment_for_an_order_is_refused() -> None:
+    history = History()
+    history.feed(Prepay(order_id="o1", amount=Decimal("5.00")), CALLER)
+
+    history.feed(Prepay(order_id="o1", amount=Decimal("5.00")), CALLER)
+
+    assert history.replies[-1].error == "EXISTS" and history.charges() == 1
+
+
+def test_the_processor_callback_completes_or_fails_a_pending_payment() -> None:
+    completed = History().created("tok_pending").reserved().gateway("PENDING")
+    failed = History().created("tok_pending").reserved().gateway("PENDING")
+
+    completed.feed(ChangePaymentStatus(order_id="o1", status="COMPLETED"), CALLER)
+    failed.feed(ChangePaymentStatus(order_id="o1", status="FAILED", reason="FRAUD"), CALLER)
+
+    assert completed.status == "COMPLETED" and completed.replies[-1].payment.status == "COMPLETED"
+    assert (failed.status, failed.payment.reason) == ("FAILED", "FRAUD")
+    assert failed.events[-1] == "PAYMENT.FAIL"
+
+
+def test_an_operator_refund_is_answered_once_the_gateway_refunded() -> None:
+    history = History().created().reserved().gateway("CAPTURED")
+
+    history.feed(ChangePaymentStatus(order_id="o1", status="REFUNDED"), CALLER)
+    assert history.status == "REFUNDING" and history.replies == []
+    history.gateway("REFUNDED")
+
+    assert history.replies[-1].payment.status == "REFUNDED"
+    assert history.events[-1] == "PAYMENT.REFUNDED"
+
+
+def test_any_other_status_change_is_refused() -> None:
+    for target in ("COMPLETED", "FAILED"):
+        history = History().created().reserved().gateway("CAPTURED")
+        history.feed(ChangePaymentStatus(order_id="o1", status=target), CALLER)
+        assert history.replies[-1].error == "NOT_ALLOWED"
+    unknown = History()
+    unknown.feed(ChangePaymentStatus(order_id="o1", status="COMPLETED"), CALLER)
+    assert unknown.replies[-1].error == "NOT_FOUND"

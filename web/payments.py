@@ -1,0 +1,96 @@
+"""Payment views: prepayments, status changes, and every payment read-only."""
+
+from __future__ import annotations
+
+from faust.web import Request, Response
+
+from apps.payment.app import app, commands_topic, payments
+from models.base import IDENTIFIER
+from models.payments import (
+    ChangePaymentStatus,
+    NewPayment,
+    Payment,
+    PaymentFilter,
+    PaymentReply,
+    Prepay,
+    StatusChange,
+    order_id_of,
+)
+from web.base import ServiceView
+from web.commands import ask
+from web.errors import Conflict, NotFound
+from web.listing import gather_page, local_page
+
+#: How the payment agent's refusals read over HTTP.
+ERRORS = {
+    "NOT_FOUND": (NotFound, "NOT_FOUND"),
+    "EXISTS": (Conflict, "PAYMENT_EXISTS"),
+    "NOT_ALLOWED": (Conflict, "TRANSITION_NOT_ALLOWED"),
+}
+
+
+async def send(command: Prepay | ChangePaymentStatus) -> Payment:
+    """Have the payment agent apply `command`; the payment, or the refusal as an error."""
+    reply = PaymentReply.model_validate(await ask(app, commands_topic, command.order_id, command))
+    if reply.error is not None:
+        error, code = ERRORS[reply.error]
+        raise error(reply.message or reply.error, code=code)
+    assert reply.payment is not None
+    return reply.payment
+
+
+def visible(payment: Payment | None) -> bool:
+    """An order merely known to the payment service is not a payment yet."""
+    return payment is not None and payment.status != "AWAITING"
+
+
+@app.page("/payments")
+class Payments(ServiceView):
+    async def get(self, request: Request) -> Response:
+        query = self.query(request, PaymentFilter)
+
+        def render(payment: Payment) -> dict[str, object] | None:
+            if not visible(payment) or query.status not in (None, payment.status):
+                return None
+            if query.order_id not in (None, payment.order_id):
+                return None
+            return payment.public()
+
+        mine = local_page(payments.values(), render, query)
+        return self.json(await gather_page(self.app, request, payments.name, mine, query))
+
+    async def post(self, request: Request) -> Response:
+        body = await self.body(request, NewPayment)
+        payment = await send(
+            Prepay(order_id=body.order_id, amount=body.amount, payment_token=body.payment_token)
+        )
+        return self.json(
+            payment.public(), status=201, headers={"Location": f"/payments/{payment.payment_id}"}
+        )
+
+
+@app.page("/payments/status")
+class PaymentStatus(ServiceView):
+    async def put(self, request: Request) -> Response:
+        change = await self.body(request, StatusChange)
+        command = ChangePaymentStatus(
+            order_id=change.target_order, status=change.status, reason=change.reason
+        )
+        return self.json((await send(command)).public())
+
+
+@app.page("/payments/{payment_id}")
+class PaymentById(ServiceView):
+    async def get(self, request: Request, payment_id: str) -> Response:
+        order_id = order_id_of(payment_id)
+        if order_id is None or not IDENTIFIER.fullmatch(order_id):
+            raise NotFound(f"no payment {payment_id!r}")
+
+        def answer() -> Response:
+            payment = payments.get(order_id)
+            if not visible(payment):
+                raise NotFound(f"no payment {payment_id!r}")
+            assert payment is not None
+            return self.json(payment.public())
+
+        return await self.routed(request, payments, order_id, answer)
