@@ -143,8 +143,8 @@ class Worker:
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
-    def get(self, path: str) -> Response:
-        return http("GET", self.url + path)
+    def get(self, path: str, body: Any = None) -> Response:
+        return http("GET", self.url + path, body)
 
     def post(self, path: str, body: Any = None, **kwargs: Any) -> Response:
         return http("POST", self.url + path, body, **kwargs)
@@ -195,9 +195,12 @@ def keys_on_distinct_partitions(prefix: str, count: int, partitions: int) -> lis
 
 
 def read_events(
-    broker: Broker, topics: list[str], until: Callable[[list[dict[str, Any]]], bool]
+    broker: Broker,
+    topics: list[str],
+    until: Callable[[list[dict[str, Any]]], bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every JSON value on `topics` from the start, once `until(values)` holds."""
+    """Every JSON value on `topics` from the start: once `until(values)` holds, or, without
+    `until`, once every partition is read to its high watermark (all there is now)."""
 
     async def consume() -> list[dict[str, Any]]:
         consumer = aiokafka.AIOKafkaConsumer(
@@ -211,7 +214,7 @@ def read_events(
         values: list[dict[str, Any]] = []
         try:
             deadline = time.monotonic() + READY_TIMEOUT_S
-            while not until(values):
+            while not (until(values) if until else await read_to_the_end(consumer)):
                 assert time.monotonic() < deadline, f"not seen in time; got {values}"
                 batches = await consumer.getmany(timeout_ms=200)
                 values += [json.loads(r.value) for batch in batches.values() for r in batch]
@@ -220,3 +223,15 @@ def read_events(
         return values
 
     return asyncio.run(consume())
+
+
+async def read_to_the_end(consumer: aiokafka.AIOKafkaConsumer) -> bool:
+    """Whether every assigned partition has been read up to its high watermark."""
+    assignment = consumer.assignment()
+    if not assignment:
+        return False
+    for tp in assignment:
+        highwater = consumer.highwater(tp)
+        if highwater is None or await consumer.position(tp) < highwater:
+            return False
+    return True

@@ -9,18 +9,16 @@ from uuid import uuid4
 import pytest
 
 import topics
-from models.base import utcnow
 from models.events import (
     OrderCreated,
-    OrderLine,
     PaymentCancelled,
     PaymentFailed,
     PaymentRefunded,
     PaymentStatusUpdated,
-    event_id,
 )
 from tests.integration.conftest import PARTITIONS
 from tests.processes import Broker, Worker, keys_on_distinct_partitions, publish, read_events
+from tests.saga import events_by_order, label, order_created, publish_events, saga_event
 
 pytestmark = pytest.mark.integration
 
@@ -53,54 +51,21 @@ class Shop:
         return product["available"], product["reserved"], product["sold"]
 
     def order(self, **lines: int) -> OrderCreated:
-        order_id = f"o-{uuid4().hex[:10]}"
-        return OrderCreated(
-            event_id=event_id(order_id, "ORDER.CREATED"),
-            order_id=order_id,
-            occurred_at=utcnow(),
-            customer_id="c1",
-            items=tuple(OrderLine(product_id=p, quantity=q) for p, q in lines.items()),
-        )
+        return order_created(**lines)
 
     def publish(self, *events: Any) -> None:
-        by_topic: dict[str, list[tuple[str, Any]]] = {}
-        for event in events:
-            by_topic.setdefault(event.type, []).append((event.order_id, event))
-        for topic, records in by_topic.items():
-            publish(self.broker, topic, records)
+        publish_events(self.broker, *events)
 
     def outcomes(self, *order_ids: str, count: int = 1) -> dict[str, list[str]]:
         """The inventory events of each order, once each has at least `count`."""
-
-        def per_order(values: list[dict[str, Any]]) -> dict[str, list[str]]:
-            seen: dict[str, list[str]] = {order_id: [] for order_id in order_ids}
-            for value in values:
-                if value["order_id"] in seen:
-                    label = value["type"] + (f" {value['status']}" if "status" in value else "")
-                    seen[value["order_id"]].append(label)
-            return seen
-
-        values = read_events(
-            self.broker,
-            INVENTORY_TOPICS,
-            until=lambda values: all(len(v) >= count for v in per_order(values).values()),
-        )
-        return per_order(values)
+        seen = events_by_order(self.broker, INVENTORY_TOPICS, *order_ids, count=count)
+        return {order_id: [label(value) for value in values] for order_id, values in seen.items()}
 
     def check_balanced(self) -> None:
         for product_id, stocked in self.stocked.items():
             available, reserved, sold = self.level(product_id)
             assert available >= 0
             assert available + reserved + sold == stocked, product_id
-
-
-def payment(event_type: type, order_id: str, **fields: Any) -> Any:
-    return event_type(
-        event_id=event_id(order_id, event_type.model_fields["type"].default),
-        order_id=order_id,
-        occurred_at=utcnow(),
-        **fields,
-    )
 
 
 @pytest.fixture
@@ -172,10 +137,10 @@ def test_a_failed_payment_releases_the_stock_and_says_so(shop: Shop) -> None:
     shop.publish(order)
     shop.outcomes(order.order_id)
 
-    shop.publish(payment(PaymentFailed, order.order_id, reason="CARD_DECLINED"))
+    shop.publish(saga_event(PaymentFailed, order.order_id, reason="CARD_DECLINED"))
 
     events = shop.outcomes(order.order_id, count=2)[order.order_id]
-    assert events == ["INVENTORY.RESERVED", "INVENTORY.STOCK_RELEASED"]
+    assert sorted(events) == ["INVENTORY.RESERVED", "INVENTORY.STOCK_RELEASED"]
     assert shop.level(product) == (5, 0, 0)
 
 
@@ -185,15 +150,15 @@ def test_a_completed_payment_commits_and_a_refund_puts_the_sold_stock_back(shop:
     shop.publish(order)
     shop.outcomes(order.order_id)
 
-    shop.publish(payment(PaymentStatusUpdated, order.order_id, status="COMPLETED"))
+    shop.publish(saga_event(PaymentStatusUpdated, order.order_id, status="COMPLETED"))
     committed = shop.outcomes(order.order_id, count=2)[order.order_id]
     sold = shop.level(product)
-    shop.publish(payment(PaymentRefunded, order.order_id))
+    shop.publish(saga_event(PaymentRefunded, order.order_id))
     refunded = shop.outcomes(order.order_id, count=3)[order.order_id]
 
-    assert committed[-1] == "INVENTORY.STATUS_UPDATE COMMITTED"
+    assert "INVENTORY.STATUS_UPDATE COMMITTED" in committed
     assert sold == (3, 0, 2)
-    assert refunded[-1] == "INVENTORY.STOCK_RELEASED"
+    assert "INVENTORY.STOCK_RELEASED" in refunded
     assert shop.level(product) == (5, 0, 0)
 
 
@@ -203,7 +168,7 @@ def test_a_cancel_before_the_order_is_answered_at_once_and_the_order_holds_nothi
     (product,) = shop.products(5)
     order = shop.order(**{product: 2})
 
-    shop.publish(payment(PaymentCancelled, order.order_id))
+    shop.publish(saga_event(PaymentCancelled, order.order_id))
     first = shop.outcomes(order.order_id)[order.order_id]
     shop.publish(order)
     shop.outcomes(order.order_id, count=2)
