@@ -18,6 +18,7 @@ from models.dead_letters import DeadLetter
 from models.events import (
     InventoryReserved,
     InventoryStatusUpdated,
+    OrderCancelledConfirmed,
     OrderCancelRequested,
     OrderCreated,
     PaymentCancelled,
@@ -27,6 +28,7 @@ from models.events import (
     StockReleased,
 )
 from models.inventory import AnyStockCommand
+from models.orders import OrderCommand
 from models.payments import GatewayRequest, PaymentCommand
 from models.reservations import AnyLineResult, ReleaseReservation, ReserveStock
 
@@ -80,6 +82,7 @@ def event_spec(model: Any, writer: str) -> TopicSpec:
 # The saga's public contract (DESIGN.md, section 5).
 ORDER_CREATED = event_spec(OrderCreated, "order")
 ORDER_CANCEL_REQUESTED = event_spec(OrderCancelRequested, "order")
+ORDER_CANCELLED_CONFIRMED = event_spec(OrderCancelledConfirmed, "order")
 INVENTORY_RESERVED = event_spec(InventoryReserved, "inventory")
 INVENTORY_STATUS_UPDATE = event_spec(InventoryStatusUpdated, "inventory")
 INVENTORY_STOCK_RELEASED = event_spec(StockReleased, "inventory")
@@ -88,8 +91,17 @@ PAYMENT_FAIL = event_spec(PaymentFailed, "payment")
 PAYMENT_FAIL_CANCEL = event_spec(PaymentCancelled, "payment")
 PAYMENT_REFUNDED = event_spec(PaymentRefunded, "payment")
 
+ORDER_EVENTS = (ORDER_CREATED, ORDER_CANCEL_REQUESTED, ORDER_CANCELLED_CONFIRMED)
 INVENTORY_EVENTS = (INVENTORY_RESERVED, INVENTORY_STATUS_UPDATE, INVENTORY_STOCK_RELEASED)
 PAYMENT_OUTCOMES = (PAYMENT_STATUS_UPDATE, PAYMENT_FAIL, PAYMENT_FAIL_CANCEL, PAYMENT_REFUNDED)
+
+# The order service's internal topic.
+ORDER_COMMANDS = TopicSpec(
+    name="order.commands",
+    key="order id",
+    value=OrderCommand,
+    writer="order: REST views",
+)
 
 # The inventory's internal topics.
 STOCK_COMMANDS = TopicSpec(

@@ -98,3 +98,9 @@ class OrderCancelRequested(Event):
 
     type: Literal["ORDER.CANCEL_REQUESTED"] = "ORDER.CANCEL_REQUESTED"
     reason: str = "CANCELLED_BY_CUSTOMER"
+
+
+class OrderCancelledConfirmed(Event):
+    """Cancellation finished: stock released, payment cancelled or refunded."""
+
+    type: Literal["ORDER.CANCELLED_CONFIRMED"] = "ORDER.CANCELLED_CONFIRMED"

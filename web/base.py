@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
 import aiohttp
@@ -74,7 +74,7 @@ class ServiceView(View):
             raise BadRequest.from_validation(exc, "query") from None
 
     async def routed(
-        self, request: Request, table: Any, key: str, answer: Callable[[], Response]
+        self, request: Request, table: Any, key: str, answer: Callable[[], Awaitable[Response]]
     ) -> Response:
         """`answer()` here if this worker owns `key` in `table`, else the owner's answer."""
         try:
@@ -86,6 +86,6 @@ class ServiceView(View):
                 await self.app.producer.load_metadata([table.changelog_topic.get_topic_name()])
                 return await self.app.router.route_req(table.name, key, self.web, request)
         except SameNode:
-            return answer()
+            return await answer()
         except (ServiceUnavailable, aiohttp.ClientError) as exc:
             raise NotReady(f"the worker owning {key!r} cannot be reached: {exc!r}") from None

@@ -70,7 +70,7 @@ class Products(ServiceView):
 @app.page("/products/{product_id}")
 class ProductById(ServiceView):
     async def get(self, request: Request, product_id: str) -> Response:
-        def answer() -> Response:
+        async def answer() -> Response:
             product = stock.get(product_id)
             if product is None:
                 raise NotFound(f"no product {product_id!r}")

@@ -86,7 +86,7 @@ class PaymentById(ServiceView):
         if order_id is None or not IDENTIFIER.fullmatch(order_id):
             raise NotFound(f"no payment {payment_id!r}")
 
-        def answer() -> Response:
+        async def answer() -> Response:
             payment = payments.get(order_id)
             if not visible(payment):
                 raise NotFound(f"no payment {payment_id!r}")

@@ -76,7 +76,7 @@ class Reservations(ServiceView):
 @app.page("/reservations/{order_id}")
 class ReservationById(ServiceView):
     async def get(self, request: Request, order_id: str) -> Response:
-        def answer() -> Response:
+        async def answer() -> Response:
             reservation = reservations.get(order_id)
             if reservation is None:
                 raise NotFound(f"no reservation {order_id!r}")

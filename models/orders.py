@@ -1,0 +1,133 @@
+"""Orders: REST bodies, the order commands and reply, and the orders table value."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from models.base import Identifier, Model, Money, Page
+from models.events import OrderLine
+
+OrderStatus = Literal["PENDING", "RESERVED", "CONFIRMED", "FAILED", "CANCELLING", "CANCELLED"]
+#: Where an order's saga ends (a confirmed order may still be cancelled or refunded).
+SETTLED: frozenset[str] = frozenset({"CONFIRMED", "FAILED", "CANCELLED"})
+
+
+class NewOrder(Model):
+    """Body of `POST /orders`."""
+
+    customer_id: Identifier
+    items: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=100)]
+    payment_token: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+
+    @model_validator(mode="after")
+    def _one_line_per_product(self) -> NewOrder:
+        products = [line.product_id for line in self.items]
+        if len(set(products)) != len(products):
+            raise ValueError("each product may appear in one line only")
+        return self
+
+    def fingerprint(self) -> str:
+        """Identifies the body, to tell a repeated request from another one under one key."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def order_id_for_key(idempotency_key: str) -> str:
+    """One order per idempotency key: its id follows from the key."""
+    return "o-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+
+
+class OrderFilter(Page):
+    """Query of `GET /orders`."""
+
+    status: OrderStatus | None = None
+    customer_id: Identifier | None = None
+
+
+class WaitQuery(Model):
+    """Query of `GET /orders/{id}`: long-poll up to `wait` seconds until settled."""
+
+    wait: Annotated[float, Field(ge=0, le=30)] = 0
+
+
+# Commands, from the REST views to the order agent.
+
+
+class PlaceOrder(Model):
+    type: Literal["PlaceOrder"] = "PlaceOrder"
+    command_id: str
+    order_id: Identifier
+    order: NewOrder
+    fingerprint: str
+    issued_at: datetime
+
+
+class CancelOrder(Model):
+    type: Literal["CancelOrder"] = "CancelOrder"
+    order_id: Identifier
+    issued_at: datetime
+
+
+OrderCommand = PlaceOrder | CancelOrder
+
+
+# The table value.
+
+
+class OrderItem(Model):
+    product_id: Identifier
+    quantity: int
+    unit_price: Money | None = None
+
+
+class Change(Model):
+    """One status change, and what caused it."""
+
+    status: OrderStatus
+    at: datetime
+    cause: str
+
+
+class Order(Model):
+    """An order and what the saga has told about it, keyed by order id.
+
+    The flags record facts as they arrive, in whatever order: the status follows
+    from them and only moves forward.
+    """
+
+    id: Identifier
+    customer_id: Identifier
+    items: tuple[OrderItem, ...]
+    payment_token: str | None = None
+    amount: Money | None = None
+    status: OrderStatus = "PENDING"
+    reason: str | None = None
+    payment_status: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    history: tuple[Change, ...] = ()
+    fingerprint: str
+    placed_by: str
+    #: The facts that finish a cancellation: stock back, payment cancelled or refunded.
+    stock_released: bool = False
+    payment_settled: bool = False
+
+    def public(self) -> dict[str, object]:
+        return self.model_dump(
+            mode="json",
+            exclude={"payment_token", "fingerprint", "placed_by", "stock_released"}
+            | {"payment_settled"},
+        )
+
+
+class OrderReply(Model):
+    order: Order | None = None
+    error: Literal["NOT_FOUND", "IDEMPOTENCY_CONFLICT", "NOT_CANCELLABLE"] | None = None
+    message: str | None = None
+    #: Whether this request created the order (201) rather than found it (idempotent).
+    created: bool = False

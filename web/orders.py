@@ -1,0 +1,120 @@
+"""Order views: place, follow (long-polling) and cancel orders."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from faust.web import Request, Response
+
+from apps.order.app import app, commands_topic, orders, watch
+from models.base import IDENTIFIER, utcnow
+from models.orders import (
+    SETTLED,
+    CancelOrder,
+    NewOrder,
+    Order,
+    OrderFilter,
+    OrderReply,
+    PlaceOrder,
+    WaitQuery,
+    order_id_for_key,
+)
+from web.base import ServiceView
+from web.commands import ask, new_id
+from web.errors import BadRequest, Conflict, NotFound
+from web.listing import gather_page, local_page
+
+#: How the order agent's refusals read over HTTP.
+ERRORS = {
+    "NOT_FOUND": (NotFound, "NOT_FOUND"),
+    "IDEMPOTENCY_CONFLICT": (Conflict, "IDEMPOTENCY_CONFLICT"),
+    "NOT_CANCELLABLE": (Conflict, "NOT_CANCELLABLE"),
+}
+MAX_KEY_LENGTH = 255
+
+
+async def send(command: PlaceOrder | CancelOrder) -> OrderReply:
+    """Have the order agent apply `command`; its answer, or its refusal as an error."""
+    reply = OrderReply.model_validate(await ask(app, commands_topic, command.order_id, command))
+    if reply.error is not None:
+        error, code = ERRORS[reply.error]
+        details = [reply.order.public()] if reply.order is not None else []
+        raise error(reply.message or reply.error, code=code, details=details)
+    return reply
+
+
+def order_id(request: Request) -> str:
+    """The id of the order a POST places: from its Idempotency-Key, or a new one."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return f"o-{new_id()[:24]}"
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise BadRequest(
+            "Idempotency-Key must be 1 to 255 printable characters",
+            details=[{"field": "Idempotency-Key", "message": "invalid"}],
+        )
+    return order_id_for_key(key)
+
+
+def known_id(value: str) -> str:
+    if not IDENTIFIER.fullmatch(value):
+        raise NotFound(f"no order {value!r}")
+    return value
+
+
+@app.page("/orders")
+class Orders(ServiceView):
+    async def get(self, request: Request) -> Response:
+        query = self.query(request, OrderFilter)
+
+        def render(order: Order) -> dict[str, object] | None:
+            if query.status not in (None, order.status):
+                return None
+            if query.customer_id not in (None, order.customer_id):
+                return None
+            return order.public()
+
+        mine = local_page(orders.values(), render, query)
+        return self.json(await gather_page(self.app, request, orders.name, mine, query))
+
+    async def post(self, request: Request) -> Response:
+        body = await self.body(request, NewOrder)
+        command = PlaceOrder(
+            command_id=new_id(),
+            order_id=order_id(request),
+            order=body,
+            fingerprint=body.fingerprint(),
+            issued_at=utcnow(),
+        )
+        reply = await send(command)
+        assert reply.order is not None
+        return self.json(
+            reply.order.public(), status=201, headers={"Location": f"/orders/{reply.order.id}"}
+        )
+
+
+@app.page("/orders/{order_id}")
+class OrderById(ServiceView):
+    async def get(self, request: Request, order_id: str) -> Response:
+        wait = self.query(request, WaitQuery).wait
+        key = known_id(order_id)
+
+        async def answer() -> Response:
+            deadline = asyncio.get_running_loop().time() + wait
+            while True:
+                order = orders.get(key)
+                if order is None:
+                    raise NotFound(f"no order {key!r}")
+                remaining = deadline - asyncio.get_running_loop().time()
+                if order.status in SETTLED or remaining <= 0:
+                    return self.json(order.public())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(watch.next_change(key).wait(), remaining)
+
+        return await self.routed(request, orders, key, answer)
+
+    async def delete(self, request: Request, order_id: str) -> Response:
+        reply = await send(CancelOrder(order_id=known_id(order_id), issued_at=utcnow()))
+        assert reply.order is not None
+        return self.json(reply.order.public(), status=202)
