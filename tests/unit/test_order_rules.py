@@ -1,0 +1,234 @@
+"""The order rules: a history of events, in any order, then the order's status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from itertools import permutations
+from typing import Any
+
+import pytest
+
+from apps.order import core
+from models.events import (
+    InventoryReserved,
+    InventoryStatusUpdated,
+    OrderLine,
+    PaymentCancelled,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentStatusUpdated,
+    PricedLine,
+    StockReleased,
+    event_id,
+)
+from models.orders import CancelOrder, NewOrder, Order, PlaceOrder
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+ORDER_ID = "o1"
+BODY = NewOrder(customer_id="c1", items=(OrderLine(product_id="a", quantity=2),))
+
+
+def common(event_type: str, variant: str = "") -> dict[str, Any]:
+    return {
+        "event_id": event_id(ORDER_ID, event_type, variant),
+        "order_id": ORDER_ID,
+        "occurred_at": NOW,
+    }
+
+
+RESERVED = InventoryReserved(
+    **common("INVENTORY.RESERVED"),
+    items=(PricedLine(product_id="a", quantity=2, unit_price=Decimal("5.00")),),
+    amount=Decimal("10.00"),
+)
+REJECTED = InventoryStatusUpdated(
+    **common("INVENTORY.STATUS_UPDATE", "REJECTED"), status="REJECTED", reason="OUT_OF_STOCK: a"
+)
+COMMITTED = InventoryStatusUpdated(
+    **common("INVENTORY.STATUS_UPDATE", "COMMITTED"), status="COMMITTED"
+)
+RELEASED = StockReleased(**common("INVENTORY.STOCK_RELEASED"), reason="CANCELLED")
+PAYMENT_PENDING = PaymentStatusUpdated(
+    **common("PAYMENT.STATUS_UPDATE", "PENDING"), status="PENDING"
+)
+PAID = PaymentStatusUpdated(**common("PAYMENT.STATUS_UPDATE", "COMPLETED"), status="COMPLETED")
+DECLINED = PaymentFailed(**common("PAYMENT.FAIL"), reason="CARD_DECLINED")
+PAYMENT_CANCELLED = PaymentCancelled(**common("PAYMENT.FAIL_CANCEL"))
+REFUNDED = PaymentRefunded(**common("PAYMENT.REFUNDED"))
+
+
+def place(command_id: str = "cmd-1", body: NewOrder = BODY) -> PlaceOrder:
+    return PlaceOrder(
+        command_id=command_id,
+        order_id=ORDER_ID,
+        order=body,
+        fingerprint=body.fingerprint(),
+        issued_at=NOW,
+    )
+
+
+def placed() -> Order:
+    order = core.decide(None, place(), NOW).order
+    assert order is not None
+    return order
+
+
+def run(order: Order | None, *messages: Any) -> tuple[Order | None, list[str]]:
+    """Feed `messages` in order; the order after them and the events it emitted."""
+    emitted: list[str] = []
+    for message in messages:
+        decision = core.decide(order, message, NOW)
+        if decision.changed:
+            order = decision.order
+        emitted += [event.type for event in decision.events]
+    return order, emitted
+
+
+def status(order: Order | None) -> str:
+    assert order is not None
+    return order.status
+
+
+def test_placing_an_order_stores_it_pending_and_emits_order_created() -> None:
+    decision = core.decide(None, place(), NOW)
+
+    assert decision.order is not None and decision.order.status == "PENDING"
+    assert [event.type for event in decision.events] == ["ORDER.CREATED"]
+    assert decision.reply is not None and decision.reply.created
+    assert [(c.status, c.cause) for c in decision.order.history] == [("PENDING", "POST /orders")]
+
+
+def test_the_same_request_again_answers_the_same_order_without_placing_it_twice() -> None:
+    order = placed()
+
+    again = core.decide(order, place(command_id="cmd-2"), NOW)
+
+    assert not again.changed and again.events == ()
+    assert again.reply is not None and again.reply.order == order and not again.reply.created
+
+
+def test_a_replay_of_the_placing_command_re_emits_order_created() -> None:
+    again = core.decide(placed(), place(command_id="cmd-1"), NOW)
+
+    assert [event.type for event in again.events] == ["ORDER.CREATED"]
+
+
+def test_the_same_key_with_another_body_is_refused() -> None:
+    other = NewOrder(customer_id="c2", items=(OrderLine(product_id="a", quantity=1),))
+
+    decision = core.decide(placed(), place(body=other), NOW)
+
+    assert decision.reply is not None and decision.reply.error == "IDEMPOTENCY_CONFLICT"
+
+
+def test_the_happy_path_records_prices_and_each_status_with_its_cause() -> None:
+    order, _ = run(placed(), RESERVED, PAYMENT_PENDING, PAID, COMMITTED)
+
+    assert order is not None and order.status == "CONFIRMED"
+    assert (order.amount, order.items[0].unit_price) == (Decimal("10.00"), Decimal("5.00"))
+    assert order.payment_status == "COMPLETED"
+    assert [(c.status, c.cause) for c in order.history] == [
+        ("PENDING", "POST /orders"),
+        ("RESERVED", "INVENTORY.RESERVED"),
+        ("CONFIRMED", "PAYMENT.STATUS_UPDATE COMPLETED"),
+    ]
+
+
+def test_a_rejected_reservation_fails_the_order_with_its_reason() -> None:
+    order, _ = run(placed(), REJECTED)
+
+    assert (status(order), order.reason) == ("FAILED", "OUT_OF_STOCK: a")
+
+
+def test_a_failed_payment_fails_the_order_with_its_reason() -> None:
+    order, _ = run(placed(), RESERVED, DECLINED, RELEASED)
+
+    assert (status(order), order.reason, order.payment_status) == (
+        "FAILED",
+        "CARD_DECLINED",
+        "FAILED",
+    )
+
+
+def test_cancelling_asks_for_compensation_and_finishes_when_stock_and_payment_are_settled() -> None:
+    order, emitted = run(placed(), RESERVED, CancelOrder(order_id=ORDER_ID, issued_at=NOW))
+    assert status(order) == "CANCELLING" and emitted == ["ORDER.CANCEL_REQUESTED"]
+
+    order, emitted = run(order, PAYMENT_CANCELLED)
+    assert status(order) == "CANCELLING"
+    order, emitted = run(order, RELEASED)
+
+    assert status(order) == "CANCELLED" and emitted == ["ORDER.CANCELLED_CONFIRMED"]
+
+
+@pytest.mark.parametrize("terminal", ["FAILED", "CANCELLING", "CANCELLED"])
+def test_an_order_that_failed_or_is_cancelling_cannot_be_cancelled(terminal: str) -> None:
+    order = placed().model_copy(update={"status": terminal})
+
+    decision = core.decide(order, CancelOrder(order_id=ORDER_ID, issued_at=NOW), NOW)
+
+    assert decision.reply is not None and decision.reply.error == "NOT_CANCELLABLE"
+    assert not decision.changed
+
+
+def test_an_operator_refund_of_a_confirmed_order_cancels_it() -> None:
+    order, emitted = run(placed(), RESERVED, PAID, COMMITTED, REFUNDED, RELEASED)
+
+    assert status(order) == "CANCELLED"
+    assert emitted == ["ORDER.CANCELLED_CONFIRMED"]
+    assert [c.status for c in order.history][-2:] == ["CANCELLING", "CANCELLED"]
+
+
+def test_every_event_delivered_twice_changes_nothing_twice() -> None:
+    once, _ = run(placed(), RESERVED, PAID, COMMITTED)
+    twice, emitted = run(once, RESERVED, PAID, COMMITTED)
+
+    assert twice == once and emitted == []
+
+
+def test_a_later_event_never_brings_an_order_back() -> None:
+    failed, _ = run(placed(), REJECTED)
+
+    after, _ = run(failed, RESERVED, PAID, COMMITTED)
+
+    assert status(after) == "FAILED"
+
+
+# Events from different topics may arrive in any order: every order of each case's
+# events ends the same way.
+CASES = {
+    "happy path": ((RESERVED, PAYMENT_PENDING, PAID, COMMITTED), "CONFIRMED"),
+    "out of stock": ((REJECTED,), "FAILED"),
+    "payment declined": ((RESERVED, PAYMENT_PENDING, DECLINED, RELEASED), "FAILED"),
+    "operator refund": ((RESERVED, PAID, COMMITTED, REFUNDED, RELEASED), "CANCELLED"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_case_ends_the_same_whatever_order_its_events_arrive_in(case: str) -> None:
+    events, expected = CASES[case]
+
+    for ordering in permutations(events):
+        order, _ = run(placed(), *ordering)
+        assert status(order) == expected, ordering
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        (RESERVED, PAYMENT_CANCELLED, RELEASED),  # cancel before payment
+        (RESERVED, PAID, COMMITTED, REFUNDED, RELEASED),  # cancel after payment
+        (REJECTED, PAYMENT_CANCELLED, RELEASED),  # the cancel raced a rejection
+        (PAYMENT_CANCELLED, RELEASED),  # the cancel raced the whole saga
+    ],
+)
+def test_a_cancellation_finishes_whatever_order_its_events_arrive_in(
+    events: tuple[Any, ...],
+) -> None:
+    cancelling, _ = run(placed(), CancelOrder(order_id=ORDER_ID, issued_at=NOW))
+
+    for ordering in permutations(events):
+        order, emitted = run(cancelling, *ordering)
+        assert status(order) == "CANCELLED", ordering
+        assert emitted.count("ORDER.CANCELLED_CONFIRMED") == 1
