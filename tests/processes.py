@@ -35,11 +35,18 @@ class Response:
     headers: dict[str, str]
 
 
-def http(method: str, url: str, body: Any = None, *, data: bytes | None = None) -> Response:
+def http(
+    method: str,
+    url: str,
+    body: Any = None,
+    *,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """One HTTP request; the JSON body parsed, whatever the status."""
     if body is not None:
         data = json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=60) as reply:

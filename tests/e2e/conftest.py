@@ -1,0 +1,99 @@
+"""The whole system for end-to-end tests: a Tansu broker and the three services on it.
+
+The services start with the command line `oms up` uses (`apps.services.worker_command`),
+each on a free port with its own data dir, and 4 partitions per topic.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from models.orders import SETTLED
+from tests.processes import READY_TIMEOUT_S, Broker, Response, Worker
+
+#: Short, so the timeout case takes seconds; every other payment settles well within it.
+PAYMENT_TIMEOUT_S = "3"
+
+
+@dataclass
+class System:
+    broker: Broker
+    order: Worker
+    inventory: Worker
+    payment: Worker
+
+    def product(self, stock: int = 10, price: str = "5.00", *, active: bool = True) -> str:
+        product_id = f"p-{uuid4().hex[:8]}"
+        body = {"id": product_id, "name": product_id, "price": price, "stock": stock}
+        assert self.inventory.post("/products", {**body, "active": active}).status == 201
+        return product_id
+
+    def level(self, product_id: str) -> tuple[int, int, int]:
+        product = self.inventory.get(f"/products/{product_id}").body
+        return product["available"], product["reserved"], product["sold"]
+
+    def place(self, token: str | None = None, **lines: int) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "customer_id": "c1",
+            "items": [{"product_id": p, "quantity": q} for p, q in lines.items()],
+        }
+        if token is not None:
+            body["payment_token"] = token
+        response = self.order.post("/orders", body)
+        assert response.status == 201, response.body
+        return dict(response.body)
+
+    def wait_for(self, order_id: str, *statuses: str) -> dict[str, Any]:
+        """The order once it is in one of `statuses`.
+
+        Settled statuses are awaited with `?wait=` (the server answers when the order
+        settles); any other is polled, since a long poll would sleep through it.
+        """
+        wait = 5 if set(statuses) <= SETTLED else 0
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            order = self.order.get(f"/orders/{order_id}?wait={wait}").body
+            if order["status"] in statuses:
+                return dict(order)
+            assert order["status"] not in SETTLED - {"CONFIRMED"}, f"{order_id}: {order}"
+            assert time.monotonic() < deadline, f"{order_id} stuck in {order['status']}"
+            time.sleep(0.02)
+
+    def settled(self, order_id: str) -> dict[str, Any]:
+        return self.wait_for(order_id, "CONFIRMED", "FAILED", "CANCELLED")
+
+    def payment_of(self, order_id: str) -> Response:
+        return self.payment.get(f"/payments/pay-{order_id}")
+
+    def poll(self, check: Any) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not check():
+            assert time.monotonic() < deadline, "condition never held"
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    broker = Broker(log=tmp_path_factory.mktemp("broker") / "tansu.log").start()
+    env = {"OMS_PARTITIONS": "4"}
+    workers = {
+        service: Worker(service, broker, tmp_path_factory.mktemp(service), env=dict(env))
+        for service in ("order", "inventory", "payment")
+    }
+    workers["payment"].env["OMS_PAYMENT_TIMEOUT"] = PAYMENT_TIMEOUT_S
+    try:
+        for worker in workers.values():
+            worker.start()
+        for worker in workers.values():
+            worker.wait_ready()
+        yield System(broker, **workers)
+    finally:
+        for worker in workers.values():
+            worker.stop()
+        broker.stop()
