@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from apps import launcher
+from apps import demo, launcher
+from apps.settings import DEFAULT_PORTS
 
 
 def port_number(text: str) -> int:
@@ -32,13 +33,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="use this broker (kafka://host:port) instead of starting the embedded one; "
         "OMS_BROKER_URL does the same",
     )
+    demo = commands.add_parser(
+        "demo", help="run every case of the saga against a running system (make run first)"
+    )
+    demo.add_argument(
+        "--skip-timeout",
+        action="store_true",
+        help="leave out the payment-timeout case, which waits OMS_PAYMENT_TIMEOUT (60 s)",
+    )
+    for service, port in DEFAULT_PORTS.items():
+        demo.add_argument(
+            f"--{service}-url",
+            default=f"http://127.0.0.1:{port}",
+            help=f"the {service} service (default: http://127.0.0.1:{port})",
+        )
     return parser
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    client = demo.Client(
+        order=args.order_url, inventory=args.inventory_url, payment=args.payment_url
+    )
+    try:
+        return demo.run(client, include_timeout=not args.skip_timeout)
+    except demo.DemoError as exc:
+        print(f"oms demo: {exc}")
+        return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "broker":
         return launcher.run_broker(args.port)
+    if args.command == "demo":
+        return run_demo(args)
     return launcher.run_up(args.broker_url)
 
 
