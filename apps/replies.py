@@ -23,14 +23,18 @@ from models.reservations import ReplyAddress
 REPLY_TO, CORRELATION_ID = "oms-reply-to", "oms-correlation-id"
 
 
-async def ask(app: Any, topic: Any, key: str, value: Any) -> Any:
-    """Send `value` keyed by `key` to `topic`; return the agent's reply when it comes."""
+async def request(app: Any, topic: Any, key: str, value: Any) -> ReplyPromise:
+    """Send `value` keyed by `key` to `topic`; the promise of the agent's reply.
+
+    The send completes before this returns, so a caller that gives up waiting on
+    the promise knows the command is on its way.
+    """
     correlation_id = uuid4().hex
     promise = ReplyPromise(app.conf.reply_to, correlation_id)
     await app._reply_consumer.add(correlation_id, promise)
     headers = {REPLY_TO: app.conf.reply_to.encode(), CORRELATION_ID: correlation_id.encode()}
     await topic.send(key=key, value=value, headers=headers, force=True)
-    return await promise
+    return promise
 
 
 def reply_address(event: EventT) -> ReplyAddress | None:

@@ -20,8 +20,10 @@ def new_id() -> str:
 async def ask(app: Any, topic: Any, key: str, command: Any) -> Any:
     """Send `command` keyed by `key` to `topic` and return the reply; 504 past the timeout."""
     timeout = app.settings.request_timeout
+    # Sent first, outside the timeout: a 504 then truly means "may still be applied".
+    promise = await replies.request(app, topic, key, command)
     try:
-        return await asyncio.wait_for(replies.ask(app, topic, key, command), timeout)
+        return await asyncio.wait_for(promise, timeout)
     except TimeoutError:
         logger.warning("no reply to %s for %r within %.1f s", type(command).__name__, key, timeout)
         raise GatewayTimeout(

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from functools import partial
 from typing import Any
 
-from apps.dead_letters import handle_or_dead_letter
 from apps.inventory.app import (
     app,
     event_topics,
@@ -31,6 +29,7 @@ from apps.inventory.app import (
 from apps.inventory.core import reservations as reservation_rules
 from apps.inventory.core import stock as stock_rules
 from apps.replies import reply_address, send_reply
+from apps.shell import apply, each_event
 from models.base import utcnow
 from models.inventory import StockReply
 
@@ -40,8 +39,8 @@ logger = logging.getLogger(__name__)
 @app.agent(stock_commands_topic)
 async def apply_stock_commands(stream: Any) -> AsyncIterator[stock_rules.Outcome | None]:
     """Apply product, stock and line commands; the only writer of the stock table."""
-    async for event in stream.events():
-        yield await handle_or_dead_letter(app, event, partial(apply_stock_command, event))
+    async for outcome in each_event(app, stream, apply_stock_command):
+        yield outcome
 
 
 async def apply_stock_command(event: Any) -> stock_rules.Outcome:
@@ -62,24 +61,25 @@ async def apply_stock_command(event: Any) -> stock_rules.Outcome:
 @app.agent(reservation_inputs_topic)
 async def reserve_stock(stream: Any) -> AsyncIterator[reservation_rules.Decision | None]:
     """Hold, release and commit orders' stock; the only writer of the reservation table."""
-    async for event in stream.events():
-        yield await handle_or_dead_letter(app, event, partial(apply_reservation_input, event))
+    async for decision in each_event(app, stream, apply_reservation_input):
+        yield decision
 
 
 async def apply_reservation_input(event: Any) -> reservation_rules.Decision:
     message = event.value
-    order_id = message.order_id
-    before = reservations.get(order_id)
+    before = reservations.get(message.order_id)
     decision = reservation_rules.decide(before, message, utcnow(), reply_address(event))
-    after = decision.reservation
-    if decision.changed:
-        reservations[order_id] = after
-        if after is not None and (before is None or before.status != after.status):
-            logger.info("reservation %s: %s", order_id, after.status)
     for command in decision.commands:
         await stock_commands_topic.send(key=command.product_id, value=command)
-    for saga_event in decision.events:
-        await event_topics[saga_event.type].send(key=order_id, value=saga_event)
-    for address, reply in decision.replies:
-        await send_reply(app, address, reply)
+    await apply(
+        app,
+        reservations,
+        message.order_id,
+        before=before,
+        after=decision.reservation,
+        changed=decision.changed,
+        events=decision.events,
+        event_topics=event_topics,
+        replies=decision.replies,
+    )
     return decision

@@ -12,13 +12,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from apps.dead_letters import handle_or_dead_letter
 from apps.payment import core
 from apps.payment.app import (
     app,
@@ -31,44 +29,44 @@ from apps.payment.app import (
 )
 from apps.payment.gateway import GatewayResult, with_retries
 from apps.readiness import not_ready_reason
-from apps.replies import reply_address, send_reply
+from apps.replies import reply_address
+from apps.shell import apply, each_event
 from models.base import utcnow
 from models.payments import Charge, GatewayAnswered, TimeOutPayment
-
-logger = logging.getLogger(__name__)
 
 
 @app.agent(payment_inputs_topic)
 async def take_payments(stream: Any) -> AsyncIterator[core.Decision | None]:
     """Apply the saga's events and payment commands; the only writer of the payments table."""
-    async for event in stream.events():
-        yield await handle_or_dead_letter(app, event, partial(apply_payment_input, event))
+    async for decision in each_event(app, stream, apply_payment_input):
+        yield decision
 
 
 async def apply_payment_input(event: Any) -> core.Decision:
     message = event.value
-    order_id = message.order_id
-    before = payments.get(order_id)
+    before = payments.get(message.order_id)
     decision = core.decide(before, message, utcnow(), reply_address(event))
-    after = decision.payment
-    if decision.changed:
-        payments[order_id] = after
-        if after is not None and (before is None or before.status != after.status):
-            logger.info("payment %s: %s %s", order_id, after.status, after.reason or "")
     for request in decision.requests:
-        await gateway_requests_topic.send(key=order_id, value=request)
-    for saga_event in decision.events:
-        await event_topics[saga_event.type].send(key=order_id, value=saga_event)
-    for address, reply in decision.replies:
-        await send_reply(app, address, reply)
+        await gateway_requests_topic.send(key=message.order_id, value=request)
+    await apply(
+        app,
+        payments,
+        message.order_id,
+        before=before,
+        after=decision.payment,
+        changed=decision.changed,
+        events=decision.events,
+        event_topics=event_topics,
+        replies=decision.replies,
+    )
     return decision
 
 
 @app.agent(gateway_requests_topic)
 async def call_gateway(stream: Any) -> AsyncIterator[GatewayAnswered | None]:
     """Make the charges and refunds the payment agent asks for, and report the answers."""
-    async for event in stream.events():
-        yield await handle_or_dead_letter(app, event, partial(make_gateway_request, event))
+    async for answer in each_event(app, stream, make_gateway_request):
+        yield answer
 
 
 async def make_gateway_request(event: Any) -> GatewayAnswered:
