@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from datetime import timedelta
 
-from apps import demo, launcher
+from apps import check, demo, launcher
 from apps.settings import DEFAULT_PORTS
 
 
@@ -29,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
         "up", help="run the broker and the order, inventory and payment services until Ctrl-C"
     )
     up.add_argument(
+        "--workers",
+        type=int,
+        choices=range(1, 10),
+        metavar="N",
+        help="workers per service, sharing the partitions (default: OMS_WORKERS, 1)",
+    )
+    up.add_argument(
         "--broker-url",
         help="use this broker (kafka://host:port) instead of starting the embedded one; "
         "OMS_BROKER_URL does the same",
@@ -41,12 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave out the payment-timeout case, which waits OMS_PAYMENT_TIMEOUT (60 s)",
     )
-    for service, port in DEFAULT_PORTS.items():
-        demo.add_argument(
-            f"--{service}-url",
-            default=f"http://127.0.0.1:{port}",
-            help=f"the {service} service (default: http://127.0.0.1:{port})",
-        )
+    check_parser = commands.add_parser(
+        "check", help="report the system's invariants as held or broken (exit 1 if broken)"
+    )
+    check_parser.add_argument(
+        "--saga-timeout",
+        type=float,
+        default=120.0,
+        help="seconds an order may stay outside a terminal state (default: 120)",
+    )
+    for command in (demo, check_parser):
+        for service, port in DEFAULT_PORTS.items():
+            command.add_argument(
+                f"--{service}-url",
+                default=f"http://127.0.0.1:{port}",
+                help=f"the {service} service (default: http://127.0.0.1:{port})",
+            )
     return parser
 
 
@@ -61,13 +79,28 @@ def run_demo(args: argparse.Namespace) -> int:
         return 1
 
 
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        return check.run(
+            args.order_url,
+            args.inventory_url,
+            args.payment_url,
+            timedelta(seconds=args.saga_timeout),
+        )
+    except check.CheckError as exc:
+        print(f"oms check: {exc}")
+        return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "broker":
         return launcher.run_broker(args.port)
     if args.command == "demo":
         return run_demo(args)
-    return launcher.run_up(args.broker_url)
+    if args.command == "check":
+        return run_check(args)
+    return launcher.run_up(args.broker_url, args.workers)
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ from pathlib import Path
 import aiohttp
 
 from apps.broker import BrokerError, broker_command, ensure_port_free, is_listening
-from apps.services import SERVICES, worker_command
-from apps.settings import DEFAULT_PORTS, PREFIX, Settings
+from apps.services import SERVICES, worker_command, worker_name, worker_ports
+from apps.settings import PREFIX, Settings
 from apps.supervisor import PROBE_TIMEOUT_S, Child, LaunchError, Probe, Supervisor, supervise
 
 BROKER_READY_TIMEOUT_S = 30.0
@@ -74,47 +74,61 @@ async def start_broker(supervisor: Supervisor, host: str, port: int) -> str:
     return url
 
 
-def wipe_data_dirs(data_dir: Path) -> list[Path]:
-    """Remove the services' local tables: a fresh memory broker has none of their topics."""
+def wipe_data_dirs(data_dir: Path, workers: int = 1) -> list[Path]:
+    """Remove the workers' local tables: a fresh memory broker has none of their topics."""
     wiped = []
     for service in SERVICES:
-        path = data_dir / f"{service}-service-{DEFAULT_PORTS[service]}"
-        if path.exists():
-            shutil.rmtree(path)
-            wiped.append(path)
+        for port in worker_ports(service, workers):
+            path = data_dir / f"{service}-service-{port}"
+            if path.exists():
+                shutil.rmtree(path)
+                wiped.append(path)
     return wiped
 
 
-def service_child(service: str, broker_url: str, settings: Settings) -> Child:
-    port = DEFAULT_PORTS[service]
+def service_children(service: str, broker_url: str, settings: Settings) -> list[Child]:
+    """The service's workers, each on a port (and so a data dir) of its own."""
     env = {**os.environ, PREFIX + "BROKER_URL": broker_url, "PYTHONUNBUFFERED": "1"}
-    probe = health_probe(f"http://{settings.web_host}:{port}/health")
-    return Child(service, worker_command(service, port), env=env, probe=probe)
+    return [
+        Child(
+            worker_name(service, n),
+            worker_command(service, port),
+            env=env,
+            probe=health_probe(f"http://{settings.web_host}:{port}/health"),
+        )
+        for n, port in enumerate(worker_ports(service, settings.workers))
+    ]
 
 
-def _ensure_web_ports_free(host: str) -> None:
+def _ensure_web_ports_free(host: str, workers: int) -> None:
     # Another worker on our port would answer our health checks in our workers' place.
     for service in SERVICES:
-        port = DEFAULT_PORTS[service]
-        if is_listening(host, port):
-            raise LaunchError(f"port {port} for {service} is taken: stop what uses it")
+        for port in worker_ports(service, workers):
+            if is_listening(host, port):
+                raise LaunchError(f"port {port} for {service} is taken: stop what uses it")
 
 
 async def start_system(supervisor: Supervisor, broker_url: str | None) -> None:
     """The broker (unless `broker_url` names one), then the services, until ready."""
     began = time.monotonic()
     settings = _settings()
-    _ensure_web_ports_free(settings.web_host)
+    _ensure_web_ports_free(settings.web_host, settings.workers)
     if broker_url is None:
         host, port = Settings().broker_host_port
         broker_url = await start_broker(supervisor, host, port)
-        for path in wipe_data_dirs(settings.data_dir):
+        for path in wipe_data_dirs(settings.data_dir, settings.workers):
             supervisor.log(f"wiped {path}: the new broker has none of its topics")
     else:
         supervisor.log(f"using the broker at {broker_url}")
-    await supervisor.start(*(service_child(name, broker_url, settings) for name in SERVICES))
+    children = [
+        child for name in SERVICES for child in service_children(name, broker_url, settings)
+    ]
+    await supervisor.start(*children)
     for name in SERVICES:
-        supervisor.log(f"{name:<10} http://{settings.web_host}:{DEFAULT_PORTS[name]}")
+        urls = ", ".join(
+            f"http://{settings.web_host}:{port}" for port in worker_ports(name, settings.workers)
+        )
+        supervisor.log(f"{name:<10} {urls}")
     supervisor.log(f"ready in {time.monotonic() - began:.1f} s; Ctrl-C stops everything")
 
 
@@ -130,8 +144,10 @@ def given_broker_url(flag: str | None, environ: Mapping[str, str]) -> str | None
     return flag or environ.get(PREFIX + "BROKER_URL") or None
 
 
-def run_up(broker_url: str | None) -> int:
-    """`oms up`: the whole system in the foreground."""
+def run_up(broker_url: str | None, workers: int | None = None) -> int:
+    """`oms up`: the whole system in the foreground, `workers` per service."""
+    if workers is not None:
+        os.environ[PREFIX + "WORKERS"] = str(workers)  # the settings read it from there
     url = given_broker_url(broker_url, os.environ)
     return _run(lambda supervisor: start_system(supervisor, url))
 

@@ -10,6 +10,8 @@ if TYPE_CHECKING:
 
 async def not_ready_reason(app: ServiceApp) -> str | None:
     """Why `app` cannot serve yet, or None once it can."""
+    if app.should_stop:
+        return f"stopping ({app.crash_reason or 'asked to stop'})"
     recovery = app.tables.recovery
     if app.rebalancing or not recovery.completed.is_set():
         if app.in_recovery:

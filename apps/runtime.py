@@ -6,24 +6,35 @@ from typing import Any
 
 import faust
 from faust.agents.replies import ReplyConsumer
+from faust.models import maybe_model
 from mode.utils.objects import cached_property
 
 import topics
 from apps import transport
 from apps.dead_letters import DeadLetteringTopic
 from apps.settings import DEFAULT_PORTS, Settings
-from web import health
+from web import health, tables
 
 #: Largest request body a view accepts; aiohttp answers 413 beyond it.
 MAX_BODY_BYTES = 1024 * 1024
 
 
 class PromptReplyConsumer(ReplyConsumer):
-    """Faust's reply consumer without the fixed 3 s sleep it takes when it starts.
+    """Faust's reply consumer, mended in two ways.
 
-    The sleep delays every worker's start by 3 s; the reply stream waits for its
-    topic's subscription anyway.
+    - It starts without the fixed 3 s sleep Faust takes: the sleep delayed every
+      worker's start, and the reply stream waits for its subscription anyway.
+    - A reply that comes after its asker gave up (a 504) is dropped. Faust would
+      complete the abandoned promise again, and the InvalidStateError that raises
+      stops the reply consumer, leaving a worker that no longer consumes anything.
+      It also forgets each promise once answered, where Faust keeps them all.
     """
+
+    async def _drain_replies(self, channel: Any) -> None:
+        async for reply in channel.stream():
+            for promise in self._waiting.pop(reply.correlation_id, ()):
+                if not promise.done():
+                    promise.fulfill(reply.correlation_id, maybe_model(reply.value))
 
     async def _start_fetcher(self, topic_name: str) -> None:
         if topic_name not in self._fetchers:
@@ -98,4 +109,5 @@ def create_app(service: str, settings: Settings | None = None) -> ServiceApp:
     )
     app.dead_letters_topic = topics.dead_letters(service).bind(app)
     health.register(app)
+    tables.register(app)
     return app

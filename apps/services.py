@@ -8,6 +8,18 @@ from apps.settings import DEFAULT_PORTS
 
 #: The services in the order `oms up` starts them.
 SERVICES = tuple(DEFAULT_PORTS)
+#: Worker n of a service (from 0) listens on the service's port + n * this.
+PORT_STRIDE = 100
+
+
+def worker_ports(service: str, workers: int) -> list[int]:
+    """The web ports of a service's workers: 8071, 8171, 8271... for inventory."""
+    return [DEFAULT_PORTS[service] + n * PORT_STRIDE for n in range(workers)]
+
+
+def worker_name(service: str, n: int) -> str:
+    """How the output names worker n: `inventory`, then `inventory-2`, ..."""
+    return service if n == 0 else f"{service}-{n + 1}"
 
 
 def worker_command(service: str, web_port: int, *, log_level: str = "info") -> list[str]:

@@ -22,6 +22,8 @@ class Settings:
     web_host: str = "127.0.0.1"
     data_dir: Path = Path(".data")
     partitions: int = 8
+    #: Workers `oms up` starts per service; they share the partitions.
+    workers: int = 1
     #: Seconds a REST call waits for the owning agent's reply before answering 504.
     request_timeout: float = 10.0
     #: How long a fetch may park on the broker; Faust hard-codes 1500 ms, which
@@ -58,6 +60,8 @@ class Settings:
     def validate(self) -> None:
         if self.partitions < 1:
             raise ValueError(f"{PREFIX}PARTITIONS must be at least 1, not {self.partitions}")
+        if not 1 <= self.workers <= 9:
+            raise ValueError(f"{PREFIX}WORKERS must be within 1..9, not {self.workers}")
         if self.request_timeout <= 0:
             raise ValueError(f"{PREFIX}REQUEST_TIMEOUT must be positive")
         if not 0 <= self.fetch_wait_ms <= 1500:

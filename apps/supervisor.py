@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: Wide enough for every name, so the output of the processes lines up.
-LABEL_WIDTH = len("inventory")
+LABEL_WIDTH = len("inventory-2")
 #: How long a process may take to stop after SIGTERM before it is killed.
 STOP_GRACE_S = 10.0
 READY_TIMEOUT_S = 120.0

@@ -23,7 +23,8 @@ async def ask(app: Any, topic: Any, key: str, command: Any) -> Any:
     # Sent first, outside the timeout: a 504 then truly means "may still be applied".
     promise = await replies.request(app, topic, key, command)
     try:
-        return await asyncio.wait_for(promise, timeout)
+        # Shielded: timing out must not cancel the promise a late reply will complete.
+        return await asyncio.wait_for(asyncio.shield(promise), timeout)
     except TimeoutError:
         logger.warning("no reply to %s for %r within %.1f s", type(command).__name__, key, timeout)
         raise GatewayTimeout(

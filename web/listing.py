@@ -1,8 +1,9 @@
 """Lists across every worker of a service: each worker pages its own partitions, merged here.
 
-A list request fans out to the workers that hold the table's partitions; each answers
-its newest `offset + limit` matching items and its count (`scope=local`), and the
-asker merges them, newest first. With one worker this is a local read.
+A list request fans out to the workers that hold the table's partitions. Each answers
+with its first `offset + limit` matching items and its count (`scope=local`), and the
+asker merges them in the list's order (newest first unless told otherwise). With one
+worker this is a local read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from models.base import Page
 from web.errors import NotReady
 
 Item = dict[str, Any]
+Order = Callable[[Iterable[Item]], list[Item]]
 
 #: The query parameter by which one worker asks another for its own items only.
 LOCAL_SCOPE = "scope"
@@ -32,20 +34,37 @@ def newest_first(items: Iterable[Item]) -> list[Item]:
     )
 
 
-def local_page(values: Iterable[Any], render: Callable[[Any], Item | None], page: Page) -> Item:
-    """This worker's matching items: the newest `offset + limit`, and how many match."""
+def local_page(
+    values: Iterable[Any],
+    render: Callable[[Any], Item | None],
+    page: Page,
+    order: Order = newest_first,
+) -> Item:
+    """This worker's matching items: the first `offset + limit` in `order`, and the count."""
     matching = [item for item in map(render, values) if item is not None]
-    return {"items": newest_first(matching)[: page.offset + page.limit], "total": len(matching)}
+    return {"items": order(matching)[: page.offset + page.limit], "total": len(matching)}
 
 
-async def gather_page(app: Any, request: Request, table_name: str, mine: Item, page: Page) -> Item:
-    """Merge this worker's page `mine` with those of the other workers holding the table."""
+async def gather_page(
+    app: Any,
+    request: Request,
+    table_name: str,
+    mine: Item,
+    page: Page,
+    order: Order = newest_first,
+    path: str | None = None,
+) -> Item:
+    """Merge this worker's page `mine` with those of the other workers holding the table.
+
+    The others are asked for `path` (this request's own by default) with the same query.
+    """
     if request.query.get(LOCAL_SCOPE) == "local":
         return mine
     own = _ident(URL(str(app.conf.canonical_url)))
     others = [url for url in app.router.table_metadata(table_name) if _ident(URL(url)) != own]
-    pages = [mine, *await asyncio.gather(*(_fetch(app, request, url, page) for url in others))]
-    items = newest_first(item for part in pages for item in part["items"])
+    fetches = (_fetch(app, request, url, page, path or request.path) for url in others)
+    pages = [mine, *await asyncio.gather(*fetches)]
+    items = order([item for part in pages for item in part["items"]])
     return {
         "items": items[page.offset : page.offset + page.limit],
         "total": sum(part["total"] for part in pages),
@@ -54,19 +73,10 @@ async def gather_page(app: Any, request: Request, table_name: str, mine: Item, p
     }
 
 
-async def _fetch(app: Any, request: Request, url: str, page: Page) -> Item:
-    target = (
-        URL(url)
-        .with_path(request.path)
-        .with_query(
-            {
-                **request.query,
-                LOCAL_SCOPE: "local",
-                "offset": "0",
-                "limit": str(page.offset + page.limit),
-            }
-        )
-    )
+async def _fetch(app: Any, request: Request, url: str, page: Page, path: str) -> Item:
+    query = {**request.query, LOCAL_SCOPE: "local", "offset": "0"}
+    query["limit"] = str(page.offset + page.limit)
+    target = URL(url).with_path(path).with_query(query)
     try:
         async with app.http_client.get(target) as response:
             if response.status == 200:

@@ -62,6 +62,11 @@ def test_an_agent_that_does_not_reply_in_time_is_504_and_the_write_still_lands(
 
     assert response.status == 504 and response.body["code"] == "TIMEOUT"
     poll(lambda: impatient.get("/products/slow-1").status == 200)
+    # The reply came after the view gave up; the worker must go on consuming.
+    added = impatient.put("/inventory/add", {"product_id": "slow-1", "quantity": 3})
+    assert added.status == 504
+    poll(lambda: impatient.get("/products/slow-1").body["available"] == 3)
+    assert impatient.get("/health").status == 200
     impatient.stop()
 
 

@@ -1,0 +1,153 @@
+"""`oms check`: read the three services and report each invariant as held or broken.
+
+The invariants (DESIGN.md, section 8) are pure functions of what the services list;
+each returns the ids that break it.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+Record = dict[str, Any]
+SETTLED = {"CONFIRMED", "FAILED", "CANCELLED"}
+PAGE = 1000
+
+
+class CheckError(RuntimeError):
+    """A service could not be read."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the services hold: products (raw stock values), orders, payments."""
+
+    products: list[Record]
+    orders: list[Record]
+    payments: list[Record]
+    now: datetime
+
+
+def stock_balanced(snapshot: Snapshot) -> list[str]:
+    """initial + added - removed = available + reserved + sold, for every product."""
+    return [
+        p["id"]
+        for p in snapshot.products
+        if p["initial"] + p["added"] - p["removed"] != p["available"] + p["reserved"] + p["sold"]
+    ]
+
+
+def no_negative_stock(snapshot: Snapshot) -> list[str]:
+    return [p["id"] for p in snapshot.products if min(p["available"], p["reserved"]) < 0]
+
+
+def no_order_stuck(snapshot: Snapshot, saga_timeout: timedelta) -> list[str]:
+    """No order outside a terminal state longer than the saga timeout."""
+    return [
+        o["id"]
+        for o in snapshot.orders
+        if o["status"] not in SETTLED
+        and snapshot.now - datetime.fromisoformat(o["updated_at"]) > saga_timeout
+    ]
+
+
+def confirmed_orders_paid(snapshot: Snapshot) -> list[str]:
+    """Every CONFIRMED order has its one payment COMPLETED, for its amount."""
+    payments = {p["order_id"]: p for p in snapshot.payments}
+    broken = []
+    for order in snapshot.orders:
+        if order["status"] != "CONFIRMED":
+            continue
+        payment = payments.get(order["id"])
+        if (
+            payment is None
+            or payment["status"] != "COMPLETED"
+            or Decimal(payment["amount"] or "0") != Decimal(order["amount"] or "0")
+        ):
+            broken.append(order["id"])
+    return broken
+
+
+def cancelled_orders_refunded(snapshot: Snapshot) -> list[str]:
+    """Every CANCELLED order that was paid is REFUNDED (no money is kept)."""
+    payments = {p["order_id"]: p for p in snapshot.payments}
+    return [
+        o["id"]
+        for o in snapshot.orders
+        if o["status"] == "CANCELLED"
+        and payments.get(o["id"], {}).get("status") in {"COMPLETED", "REFUNDING"}
+    ]
+
+
+def invariants(saga_timeout: timedelta) -> list[tuple[str, Callable[[Snapshot], list[str]]]]:
+    return [
+        ("stock balanced: initial + added - removed = available + reserved + sold", stock_balanced),
+        ("no available or reserved stock below zero", no_negative_stock),
+        (
+            f"no order outside a terminal state for over {saga_timeout.total_seconds():g} s",
+            lambda snapshot: no_order_stuck(snapshot, saga_timeout),
+        ),
+        ("every CONFIRMED order has one COMPLETED payment of its amount", confirmed_orders_paid),
+        ("every CANCELLED order that was paid is REFUNDED", cancelled_orders_refunded),
+    ]
+
+
+# -- reading the services -------------------------------------------------------------
+
+
+def _get(url: str) -> Any:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, OSError) as exc:
+        raise CheckError(f"{url} cannot be read ({exc}): is the system up? (make run)") from None
+
+
+def _every(url: str) -> Iterator[Record]:
+    """Every item of a list endpoint, page by page."""
+    offset = 0
+    while True:
+        page = _get(f"{url}{'&' if '?' in url else '?'}limit={PAGE}&offset={offset}")
+        yield from page["items"]
+        offset += PAGE
+        if offset >= page["total"]:
+            return
+
+
+def snapshot(order_url: str, inventory_url: str, payment_url: str) -> Snapshot:
+    return Snapshot(
+        products=[e["value"] for e in _every(f"{inventory_url}/tables/stock")],
+        orders=list(_every(f"{order_url}/orders")),
+        payments=list(_every(f"{payment_url}/payments")),
+        now=datetime.now(UTC),
+    )
+
+
+def run(
+    order_url: str,
+    inventory_url: str,
+    payment_url: str,
+    saga_timeout: timedelta,
+    emit: Callable[[str], None] = print,
+) -> int:
+    """Report each invariant; 1 if any is broken."""
+    taken = snapshot(order_url, inventory_url, payment_url)
+    emit(
+        f"{len(taken.products)} products, {len(taken.orders)} orders, "
+        f"{len(taken.payments)} payments"
+    )
+    broken = 0
+    for name, check in invariants(saga_timeout):
+        offenders = check(taken)
+        if offenders:
+            broken += 1
+            emit(f"BROKEN  {name}: {', '.join(sorted(offenders))}")
+        else:
+            emit(f"held    {name}")
+    return 1 if broken else 0

@@ -1,0 +1,130 @@
+"""Two workers per service on 8 partitions: reads, lists and writes from either, and
+losing a worker of each service mid-load loses no order."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from apps import check
+from tests.processes import READY_TIMEOUT_S, Broker, Worker, http
+
+pytestmark = pytest.mark.integration
+
+SERVICES = ("order", "inventory", "payment")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[Worker]]]:
+    broker = Broker(log=tmp_path_factory.mktemp("broker") / "tansu.log").start()
+    workers = {
+        service: [
+            Worker(service, broker, tmp_path_factory.mktemp(service), env={"OMS_PARTITIONS": "8"})
+            for _ in range(2)
+        ]
+        for service in SERVICES
+    }
+    everyone = [worker for pair in workers.values() for worker in pair]
+    try:
+        for worker in everyone:
+            worker.start()
+        for worker in everyone:
+            worker.wait_ready()
+        yield workers
+    finally:
+        for worker in everyone:
+            worker.stop()
+        broker.stop()
+
+
+def place(order_url: str, product: str, key: str) -> str:
+    """POST an order, retrying what a rebalance or a lost worker answers (the key makes
+    a retry safe); its id."""
+    body = {"customer_id": "c1", "items": [{"product_id": product, "quantity": 1}]}
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        try:
+            response = http("POST", f"{order_url}/orders", body, headers={"Idempotency-Key": key})
+            if response.status == 201:
+                return str(response.body["id"])
+            assert response.status in {503, 504}, response.body
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "the order was never accepted"
+        time.sleep(0.2)
+
+
+def settled(order_url: str, order_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        try:
+            response = http("GET", f"{order_url}/orders/{order_id}?wait=5")
+            if response.status == 200 and response.body["status"] in {"CONFIRMED", "FAILED"}:
+                return dict(response.body)
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"{order_id} never settled"
+        time.sleep(0.1)
+
+
+def test_orders_placed_through_one_worker_are_read_and_listed_through_the_other(
+    cluster: dict[str, list[Worker]],
+) -> None:
+    first_order, second_order = cluster["order"]
+    first_inventory, second_inventory = cluster["inventory"]
+    product = f"p-{uuid4().hex[:6]}"
+    body = {"id": product, "name": "x", "price": "2.00", "stock": 100}
+    assert first_inventory.post("/products", body).status == 201
+
+    ids = [place(first_order.url, product, uuid4().hex) for _ in range(16)]
+
+    for order_id in ids:
+        assert settled(second_order.url, order_id)["status"] == "CONFIRMED"
+    listed = [w.get("/orders?limit=1000").body for w in cluster["order"]]
+    assert listed[0] == listed[1]
+    assert set(ids) <= {order["id"] for order in listed[0]["items"]}
+    assert listed[0]["total"] == len(listed[0]["items"])
+    assert second_inventory.get(f"/products/{product}").body["sold"] == 16
+    tables = [w.get("/tables").body for w in cluster["inventory"]]
+    assert tables[0] == tables[1]
+
+
+def test_losing_a_worker_of_each_service_mid_load_loses_no_order(
+    cluster: dict[str, list[Worker]],
+) -> None:
+    survivors = {service: pair[0] for service, pair in cluster.items()}
+    product = f"p-{uuid4().hex[:6]}"
+    body = {"id": product, "name": "x", "price": "2.00", "stock": 1000}
+    assert survivors["inventory"].post("/products", body).status == 201
+    order_url = survivors["order"].url
+
+    def place_one(n: int) -> str:
+        if n == 20:  # mid-load, one worker of each service dies
+            for pair in cluster.values():
+                pair[1].stop(signal.SIGKILL)
+        return place(order_url, product, f"load-{product}-{n}")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(place_one, range(60)))
+        orders = list(pool.map(lambda order_id: settled(order_url, order_id), ids))
+
+    assert len(set(ids)) == 60
+    assert all(order["status"] == "CONFIRMED" for order in orders)
+    lines: list[str] = []
+    status = check.run(
+        order_url,
+        survivors["inventory"].url,
+        survivors["payment"].url,
+        timedelta(seconds=120),
+        emit=lines.append,
+    )
+    assert status == 0, lines
+    level = survivors["inventory"].get(f"/products/{product}").body
+    assert (level["available"], level["reserved"], level["sold"]) == (940, 0, 60)
