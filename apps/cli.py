@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from apps import check, demo, launcher
+from apps.services import SERVICES
 from apps.settings import DEFAULT_PORTS
 
 
@@ -49,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave out the payment-timeout case, which waits OMS_PAYMENT_TIMEOUT (60 s)",
     )
+    replay_parser = commands.add_parser(
+        "replay",
+        help="rebuild a service's tables from their changelogs in the running oms up, "
+        "and compare digests",
+    )
+    replay_parser.add_argument("service", choices=SERVICES)
     check_parser = commands.add_parser(
         "check", help="report the system's invariants as held or broken (exit 1 if broken)"
     )
@@ -100,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args)
     if args.command == "check":
         return run_check(args)
+    if args.command == "replay":
+        return launcher.run_replay(args.service)
     return launcher.run_up(args.broker_url, args.workers)
 
 

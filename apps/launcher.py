@@ -9,9 +9,11 @@ import shutil
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
+from apps import control, replay
 from apps.broker import BrokerError, broker_command, ensure_port_free, is_listening
 from apps.services import SERVICES, worker_command, worker_name, worker_ports
 from apps.settings import PREFIX, Settings
@@ -124,12 +126,49 @@ async def start_system(supervisor: Supervisor, broker_url: str | None) -> None:
         child for name in SERVICES for child in service_children(name, broker_url, settings)
     ]
     await supervisor.start(*children)
+    await serve_control(supervisor, settings)
     for name in SERVICES:
         urls = ", ".join(
             f"http://{settings.web_host}:{port}" for port in worker_ports(name, settings.workers)
         )
         supervisor.log(f"{name:<10} {urls}")
     supervisor.log(f"ready in {time.monotonic() - began:.1f} s; Ctrl-C stops everything")
+
+
+async def serve_control(supervisor: Supervisor, settings: Settings) -> None:
+    """Answer `oms replay SERVICE` while the system runs."""
+    path = control.socket_path(settings.data_dir)
+
+    async def handle(request: dict[str, Any], emit: Callable[[str], None]) -> int:
+        service = request.get("service")
+        if request.get("command") != "replay" or service not in SERVICES:
+            emit(f"cannot do {request!r}: ask for replay of one of {', '.join(SERVICES)}")
+            return 2
+        names = {worker_name(service, n) for n in range(settings.workers)}
+        ports = worker_ports(service, settings.workers)
+
+        def wipe() -> None:
+            for port in ports:
+                shutil.rmtree(settings.data_dir / f"{service}-service-{port}", ignore_errors=True)
+
+        async def restart_without_state() -> None:
+            supervisor.log(f"replay: restarting {service} without its local tables")
+            await supervisor.restart(names, prepare=wipe)
+
+        url = f"http://{settings.web_host}:{ports[0]}"
+        same = await replay.replay(url, restart_without_state, emit)
+        supervisor.log(f"replay of {service}: {'same digests' if same else 'DIGESTS DIFFER'}")
+        return 0 if same else 1
+
+    server = await control.serve(path, handle)
+    supervisor.on_stop(server.close)
+    supervisor.on_stop(lambda: path.unlink(missing_ok=True))
+
+
+def run_replay(service: str) -> int:
+    """`oms replay SERVICE`: ask the running `oms up` to rebuild the service's tables."""
+    path = control.socket_path(_settings().data_dir)
+    return control.call(path, {"command": "replay", "service": service})
 
 
 def _settings() -> Settings:

@@ -140,6 +140,9 @@ class Supervisor:
         self.poll_interval = poll_interval
         self._stages: list[list[_Process]] = []
         self._hurry = asyncio.Event()
+        #: Children being restarted on purpose: their exit is not a failure.
+        self._restarting: set[str] = set()
+        self._on_stop: list[Callable[[], None]] = []
 
     def log(self, message: str) -> None:
         self.emit(labelled("oms", message))
@@ -160,14 +163,39 @@ class Supervisor:
     async def watch(self) -> None:
         """Return only by raising LaunchError, when some child has exited by itself."""
         while True:
-            await self._wait_for_an_exit(at_most=None)
+            # Bounded, so a child restarted meanwhile is watched from its new start.
+            await self._wait_for_an_exit(at_most=self.poll_interval)
             await self._raise_if_any_exited()
+
+    async def restart(self, names: set[str], prepare: Callable[[], None] = lambda: None) -> None:
+        """Stop the children named, call `prepare`, start them again and wait until ready."""
+        places = [
+            (stage, index)
+            for stage in self._stages
+            for index, process in enumerate(stage)
+            if process.child.name in names
+        ]
+        self._restarting |= names
+        try:
+            await asyncio.gather(*(self._stop(stage[index]) for stage, index in places))
+            prepare()
+            for stage, index in places:
+                stage[index] = await self._spawn(stage[index].child)
+            await self._wait_all(self._wait_ready(stage[index]) for stage, index in places)
+        finally:
+            self._restarting -= names
+
+    def on_stop(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once every child has stopped."""
+        self._on_stop.append(callback)
 
     async def stop(self) -> None:
         """Stop every child, the last stage first; the children of a stage together."""
         while self._stages:
             stage = self._stages.pop()
             await asyncio.gather(*(self._stop(process) for process in stage))
+        while self._on_stop:
+            self._on_stop.pop()()
 
     def hurry(self) -> None:
         """Kill whatever is still stopping now, instead of after the grace period."""
@@ -210,7 +238,11 @@ class Supervisor:
             await self._wait_for_an_exit(at_most=self.poll_interval)
 
     async def _wait_for_an_exit(self, at_most: float | None) -> None:
-        exits = [process.output.exited for process in self._processes()]
+        exits = [
+            process.output.exited
+            for process in self._processes()
+            if process.child.name not in self._restarting
+        ]
         if exits:
             await asyncio.wait(exits, timeout=at_most, return_when=asyncio.FIRST_COMPLETED)
         else:
@@ -218,7 +250,7 @@ class Supervisor:
 
     async def _raise_if_any_exited(self) -> None:
         for process in self._processes():
-            if process.returncode is not None:
+            if process.returncode is not None and process.child.name not in self._restarting:
                 await _drain(process)
                 raise LaunchError(
                     f"{process.child.name} {describe_exit(process.returncode)}; its last lines:",

@@ -81,9 +81,9 @@ async def test_each_line_of_output_is_prefixed_with_the_name_of_its_child(
     await eventually(printed(lines, "oops"), "beta's stderr is printed")
     await eventually(printed(lines, "two"), "alpha's output is printed")
 
-    assert "alpha     | one" in lines
-    assert "alpha     | two" in lines
-    assert "beta      | oops" in lines
+    assert "alpha       | one" in lines
+    assert "alpha       | two" in lines
+    assert "beta        | oops" in lines
 
 
 async def test_stop_ends_every_child_and_the_processes_they_started(
@@ -104,7 +104,7 @@ async def test_stop_ends_every_child_and_the_processes_they_started(
     await supervisor.stop()
 
     assert not [pid for pid in pids if is_alive(pid)]
-    assert "oms       | parent stopped (was killed by SIGTERM)" in lines
+    assert "oms         | parent stopped (was killed by SIGTERM)" in lines
 
 
 async def test_a_child_that_ignores_sigterm_is_killed_after_the_bound(
@@ -125,8 +125,8 @@ async def test_a_child_that_ignores_sigterm_is_killed_after_the_bound(
 
     assert 1.0 <= time.monotonic() - began < BOUND_S
     assert not is_alive(pid)
-    assert "oms       | stubborn did not stop in time: killing it" in lines
-    assert "oms       | stubborn stopped (was killed by SIGKILL)" in lines
+    assert "oms         | stubborn did not stop in time: killing it" in lines
+    assert "oms         | stubborn stopped (was killed by SIGKILL)" in lines
 
 
 async def test_hurrying_a_stop_kills_at_once_instead_of_after_the_bound(lines: list[str]) -> None:
@@ -146,7 +146,7 @@ async def test_hurrying_a_stop_kills_at_once_instead_of_after_the_bound(lines: l
     await asyncio.wait_for(stopping, BOUND_S)
 
     assert not is_alive(pid)
-    assert "oms       | stubborn stopped (was killed by SIGKILL)" in lines
+    assert "oms         | stubborn stopped (was killed by SIGKILL)" in lines
 
 
 async def test_a_child_that_exits_by_itself_is_reported_and_the_rest_are_stopped(
@@ -166,9 +166,9 @@ async def test_a_child_that_exits_by_itself_is_reported_and_the_rest_are_stopped
     code = await asyncio.wait_for(supervise(supervisor, start), BOUND_S)
 
     assert code == 1
-    assert "oms       | error: failing exited with code 3; its last lines:" in lines
-    assert "oms       |   cannot go on: the disk is full" in lines
-    assert "oms       | steady stopped (was killed by SIGTERM)" in lines
+    assert "oms         | error: failing exited with code 3; its last lines:" in lines
+    assert "oms         |   cannot go on: the disk is full" in lines
+    assert "oms         | steady stopped (was killed by SIGTERM)" in lines
     assert not supervisor.pids
 
 
@@ -290,5 +290,24 @@ def test_oms_broker_on_a_taken_port_fails_with_a_clear_message(
 
     out = capsys.readouterr().out
     assert code == 1
-    assert f"oms       | error: port {port} on 127.0.0.1 is taken" in out
+    assert f"oms         | error: port {port} on 127.0.0.1 is taken" in out
     assert "Traceback" not in out
+
+
+async def test_a_restarted_child_comes_back_while_the_watch_raises_nothing(
+    supervisor: Supervisor, lines: list[str]
+) -> None:
+    await supervisor.start(Child("steady", python(SLEEPER)), Child("phoenix", python(SLEEPER)))
+    watching = asyncio.ensure_future(supervisor.watch())
+    old_pids = supervisor.pids
+    prepared: list[str] = []
+
+    await asyncio.wait_for(
+        supervisor.restart({"phoenix"}, lambda: prepared.append("wiped")), BOUND_S
+    )
+    await asyncio.sleep(0.2)  # a few watch rounds, which must not see a failure
+
+    assert prepared == ["wiped"]
+    assert supervisor.pids[0] == old_pids[0] and supervisor.pids[1] != old_pids[1]
+    assert not watching.done()
+    watching.cancel()
