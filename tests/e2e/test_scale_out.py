@@ -16,7 +16,7 @@ from uuid import uuid4
 import pytest
 
 from apps import check, replay
-from tests.processes import READY_TIMEOUT_S, Broker, Worker, http
+from tests.processes import READY_TIMEOUT_S, Broker, Worker, http, read_events
 
 pytestmark = pytest.mark.integration
 
@@ -82,6 +82,17 @@ def settled(order_url: str, order_id: str, *services: Worker) -> dict[str, Any]:
 
 
 TABLES = {"order": "orders", "inventory": "reservations", "payment": "payments"}
+
+
+def on_the_broker(services: tuple[Worker, ...], order_id: str) -> list[str]:
+    """Every message about the order on the broker, topic by topic, for a failure message."""
+    topics = [
+        "ORDER.CREATED", "INVENTORY.RESERVED", "INVENTORY.STATUS_UPDATE", "PAYMENT.STATUS_UPDATE",
+        "inventory.stock-commands", "inventory.line-results", "payment.gateway-requests",
+        "payment.commands", "order.commands",
+    ]  # fmt: skip
+    found = read_events(services[0].broker, topics)
+    return [f"{value.get('type')}" for value in found if value.get("order_id") == order_id]
 
 
 def held_by(worker: Worker, order_id: str) -> Any:
@@ -171,5 +182,12 @@ def test_losing_a_worker_of_each_service_mid_load_loses_no_order(
         emit=lines.append,
     )
     assert status == 0, lines
-    level = survivors["inventory"].get(f"/products/{product}").body
-    assert (level["available"], level["reserved"], level["sold"]) == (940, 0, 60)
+
+    def committed() -> bool:  # inventory commits just after the payment completes
+        level = survivors["inventory"].get(f"/products/{product}").body
+        return (level["available"], level["reserved"], level["sold"]) == (940, 0, 60)
+
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not committed():
+        assert time.monotonic() < deadline, survivors["inventory"].get(f"/products/{product}")
+        time.sleep(0.1)
