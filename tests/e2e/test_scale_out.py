@@ -147,8 +147,8 @@ def test_replay_rebuilds_every_table_from_its_changelog_with_the_same_digests(
 @pytest.mark.xfail(
     strict=False,
     reason="known gap, under investigation (issue 6): after a kill -9, about one run in "
-    "three to five leaves one order stuck, because one saga message on a partition taken over from the "
-    "dead worker is never processed by the survivor; the assertions stay as they must be",
+    "three to five leaves one order stuck, because one saga message on a partition taken "
+    "over from the dead worker is never processed by the survivor; the assertions stay",
 )
 def test_losing_a_worker_of_each_service_mid_load_loses_no_order(
     cluster: dict[str, list[Worker]],
