@@ -8,6 +8,8 @@ by their topic: an event's `type` is the name of the topic it travels on.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,22 +58,15 @@ def bind(app: faust.App, *specs: TopicSpec) -> faust.TopicT:
     `internal=True` is what makes Faust declare the topics with the app's partition
     count; otherwise the broker would create them on first use with its own.
     """
-    values = tuple(spec.value for spec in specs)
-    union = values[0] if len(values) == 1 else _union(values)
-    name = "|".join(spec.name for spec in specs)
-    return app.topic(
-        *(spec.name for spec in specs),
-        key_type=str,
-        value_type=wire_type(union, f"Wire[{name}]"),
-        internal=True,
+    together = TopicSpec(
+        name="|".join(spec.name for spec in specs),
+        key=specs[0].key,
+        value=functools.reduce(operator.or_, (spec.value for spec in specs)),
+        writer=", ".join(spec.writer for spec in specs),
     )
-
-
-def _union(values: tuple[Any, ...]) -> Any:
-    union = values[0]
-    for value in values[1:]:
-        union = union | value
-    return union
+    return app.topic(
+        *(spec.name for spec in specs), key_type=str, value_type=together.wire(), internal=True
+    )
 
 
 def event_spec(model: Any, writer: str) -> TopicSpec:

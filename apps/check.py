@@ -6,22 +6,16 @@ each returns the ids that break it.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from apps.rest import every_item
+from models.orders import SETTLED
+
 Record = dict[str, Any]
-SETTLED = {"CONFIRMED", "FAILED", "CANCELLED"}
-PAGE = 1000
-
-
-class CheckError(RuntimeError):
-    """A service could not be read."""
 
 
 @dataclass(frozen=True)
@@ -101,30 +95,11 @@ def invariants(saga_timeout: timedelta) -> list[tuple[str, Callable[[Snapshot], 
 # -- reading the services -------------------------------------------------------------
 
 
-def _get(url: str) -> Any:
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            return json.loads(response.read())
-    except (urllib.error.URLError, OSError) as exc:
-        raise CheckError(f"{url} cannot be read ({exc}): is the system up? (make run)") from None
-
-
-def _every(url: str) -> Iterator[Record]:
-    """Every item of a list endpoint, page by page."""
-    offset = 0
-    while True:
-        page = _get(f"{url}{'&' if '?' in url else '?'}limit={PAGE}&offset={offset}")
-        yield from page["items"]
-        offset += PAGE
-        if offset >= page["total"]:
-            return
-
-
 def snapshot(order_url: str, inventory_url: str, payment_url: str) -> Snapshot:
     return Snapshot(
-        products=[e["value"] for e in _every(f"{inventory_url}/tables/stock")],
-        orders=list(_every(f"{order_url}/orders")),
-        payments=list(_every(f"{payment_url}/payments")),
+        products=[e["value"] for e in every_item(f"{inventory_url}/tables/stock")],
+        orders=list(every_item(f"{order_url}/orders")),
+        payments=list(every_item(f"{payment_url}/payments")),
         now=datetime.now(UTC),
     )
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from apps import check, demo, launcher
+from apps.rest import ServiceError
 from apps.services import SERVICES
 from apps.settings import DEFAULT_PORTS
 
@@ -81,7 +82,7 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     try:
         return demo.run(client, include_timeout=not args.skip_timeout)
-    except demo.DemoError as exc:
+    except ServiceError as exc:
         print(f"oms demo: {exc}")
         return 1
 
@@ -94,7 +95,7 @@ def run_check(args: argparse.Namespace) -> int:
             args.payment_url,
             timedelta(seconds=args.saga_timeout),
         )
-    except check.CheckError as exc:
+    except ServiceError as exc:
         print(f"oms check: {exc}")
         return 2
 

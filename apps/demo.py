@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -13,12 +10,10 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-SETTLED = {"CONFIRMED", "FAILED", "CANCELLED"}
+from apps.rest import ServiceError, call
+from models.orders import SETTLED
+
 WAIT_BOUND_S = 120.0
-
-
-class DemoError(RuntimeError):
-    """The demo cannot run (the system is not up, or it answered what it should not)."""
 
 
 @dataclass(frozen=True)
@@ -27,20 +22,6 @@ class Client:
     inventory: str
     payment: str
 
-    def call(self, method: str, url: str, body: Any = None) -> tuple[int, Any]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
-        except OSError as exc:  # not listening: the system is not running
-            raise DemoError(
-                f"{url} does not answer ({exc}): is the system up (make run)?"
-            ) from None
-
     def place(self, token: str | None, **lines: int) -> str:
         body: dict[str, Any] = {
             "customer_id": "demo",
@@ -48,13 +29,13 @@ class Client:
         }
         if token:
             body["payment_token"] = token
-        status, order = self.call("POST", f"{self.order}/orders", body)
+        status, order = call("POST", f"{self.order}/orders", body)
         if status != 201:
-            raise DemoError(f"POST /orders answered {status}: {order}")
+            raise ServiceError(f"POST /orders answered {status}: {order}")
         return str(order["id"])
 
     def order_now(self, order_id: str, wait: float = 0) -> dict[str, Any]:
-        return dict(self.call("GET", f"{self.order}/orders/{order_id}?wait={wait:g}")[1])
+        return dict(call("GET", f"{self.order}/orders/{order_id}?wait={wait:g}")[1])
 
     def until(self, order_id: str, statuses: set[str]) -> dict[str, Any]:
         """The order once its status is one of `statuses`."""
@@ -65,7 +46,7 @@ class Client:
             if order["status"] in statuses or order["status"] in SETTLED - {"CONFIRMED"}:
                 return order
             time.sleep(0.02)
-        raise DemoError(f"order {order_id} did not reach {sorted(statuses)}")
+        raise ServiceError(f"order {order_id} did not reach {sorted(statuses)}")
 
 
 @dataclass(frozen=True)
@@ -83,36 +64,24 @@ def simple(token: str | None, **lines: int) -> Callable[[Client, dict[str, str]]
     return run
 
 
-def cancel_before_payment(client: Client, products: dict[str, str]) -> str:
-    order_id = client.place("tok_pending", **{products["lamp"]: 1})
-    client.until(order_id, {"RESERVED"})
-    client.call("DELETE", f"{client.order}/orders/{order_id}")
-    client.until(order_id, {"CANCELLED"})
-    return order_id
+def cancelled(
+    token: str, after: str | None, how: str = "cancel"
+) -> Callable[[Client, dict[str, str]], str]:
+    """A lamp ordered with `token`, then (once `after`, or at once) cancelled or refunded."""
 
+    def run(client: Client, products: dict[str, str]) -> str:
+        order_id = client.place(token, **{products["lamp"]: 1})
+        if after is not None:
+            client.until(order_id, {after})
+        if how == "refund":
+            refund = {"order_id": order_id, "status": "REFUNDED"}
+            call("PUT", f"{client.payment}/payments/status", refund)
+        else:
+            call("DELETE", f"{client.order}/orders/{order_id}")
+        client.until(order_id, {"CANCELLED"})
+        return order_id
 
-def cancel_after_payment(client: Client, products: dict[str, str]) -> str:
-    order_id = client.place("tok_ok", **{products["lamp"]: 1})
-    client.until(order_id, {"CONFIRMED"})
-    client.call("DELETE", f"{client.order}/orders/{order_id}")
-    client.until(order_id, {"CANCELLED"})
-    return order_id
-
-
-def operator_refund(client: Client, products: dict[str, str]) -> str:
-    order_id = client.place("tok_ok", **{products["lamp"]: 1})
-    client.until(order_id, {"CONFIRMED"})
-    refund = {"order_id": order_id, "status": "REFUNDED"}
-    client.call("PUT", f"{client.payment}/payments/status", refund)
-    client.until(order_id, {"CANCELLED"})
-    return order_id
-
-
-def cancel_racing_the_saga(client: Client, products: dict[str, str]) -> str:
-    order_id = client.place("tok_ok", **{products["lamp"]: 1})
-    client.call("DELETE", f"{client.order}/orders/{order_id}")
-    client.until(order_id, {"CANCELLED"})
-    return order_id
+    return run
 
 
 CASES = [
@@ -123,10 +92,10 @@ CASES = [
     Case("payment declined", simple("tok_declined", lamp=1)),
     Case("over the limit", simple("tok_ok", gold=2)),
     Case("flaky payment, retried", simple("tok_flaky", lamp=1)),
-    Case("cancel before payment", cancel_before_payment),
-    Case("cancel after payment", cancel_after_payment),
-    Case("operator refund", operator_refund),
-    Case("cancel racing the saga", cancel_racing_the_saga),
+    Case("cancel before payment", cancelled("tok_pending", after="RESERVED")),
+    Case("cancel after payment", cancelled("tok_ok", after="CONFIRMED")),
+    Case("operator refund", cancelled("tok_ok", after="CONFIRMED", how="refund")),
+    Case("cancel racing the saga", cancelled("tok_ok", after=None)),
     Case("two lines, one short", simple("tok_ok", lamp=1, mug=5)),
 ]
 TIMEOUT_CASE = Case("payment timeout", simple("tok_pending", lamp=1))
@@ -145,11 +114,9 @@ def stock_catalog(client: Client) -> dict[str, str]:
     products = {}
     for name, fields in CATALOG.items():
         product_id = f"demo-{name}-{suffix}"
-        status, body = client.call(
-            "POST", f"{client.inventory}/products", {"id": product_id, **fields}
-        )
+        status, body = call("POST", f"{client.inventory}/products", {"id": product_id, **fields})
         if status != 201:
-            raise DemoError(f"POST /products answered {status}: {body}")
+            raise ServiceError(f"POST /products answered {status}: {body}")
         products[name] = product_id
     return products
 
@@ -167,9 +134,9 @@ def path(order: dict[str, Any]) -> str:
 
 def run(client: Client, *, include_timeout: bool, emit: Callable[[str], None] = print) -> int:
     for url in (client.order, client.inventory, client.payment):
-        status, health = client.call("GET", f"{url}/health")
+        status, health = call("GET", f"{url}/health")
         if status != 200:
-            raise DemoError(f"{url} is not ready: {health}")
+            raise ServiceError(f"{url} is not ready: {health}")
     products = stock_catalog(client)
     cases = CASES + ([TIMEOUT_CASE] if include_timeout else [])
     emit(f"{len(cases)} orders placed at once; each line shows its path through the saga.")
@@ -183,7 +150,7 @@ def run(client: Client, *, include_timeout: bool, emit: Callable[[str], None] = 
             case = futures[future]
             try:
                 order = client.order_now(future.result())
-            except DemoError as exc:
+            except ServiceError as exc:
                 failures += 1
                 emit(f"{case.name:<24} ERROR {exc}")
                 continue
@@ -193,7 +160,7 @@ def run(client: Client, *, include_timeout: bool, emit: Callable[[str], None] = 
     emit("")
     emit(f"{'product':<26} {'available':>9} {'reserved':>9} {'sold':>5}")
     for product_id in products.values():
-        product = client.call("GET", f"{client.inventory}/products/{product_id}")[1]
+        product = call("GET", f"{client.inventory}/products/{product_id}")[1]
         emit(
             f"{product_id:<26} {product['available']:>9} {product['reserved']:>9} "
             f"{product['sold']:>5}"

@@ -16,12 +16,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
-PAGE = 1000
+from apps.rest import every_item, get
 
 
 @dataclass(frozen=True)
@@ -32,26 +30,17 @@ class TableDigest:
 
 def table_digests(service_url: str) -> dict[str, TableDigest]:
     """A digest of every table of the service: sha256 over its entries in key order."""
-    tables = _get(f"{service_url}/tables")["items"]
+    tables = get(f"{service_url}/tables")["items"]
     return {table["name"]: _digest(service_url, table["name"]) for table in tables}
 
 
 def _digest(service_url: str, name: str) -> TableDigest:
     hashed = hashlib.sha256()
-    keys = offset = 0
-    while True:
-        page = _get(f"{service_url}/tables/{name}?limit={PAGE}&offset={offset}")
-        for item in page["items"]:
-            hashed.update(json.dumps(item, sort_keys=True).encode() + b"\n")
-            keys += 1
-        offset += PAGE
-        if offset >= page["total"]:
-            return TableDigest(keys, hashed.hexdigest()[:16])
-
-
-def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=60) as response:
-        return json.loads(response.read())
+    keys = 0
+    for item in every_item(f"{service_url}/tables/{name}"):
+        hashed.update(json.dumps(item, sort_keys=True).encode() + b"\n")
+        keys += 1
+    return TableDigest(keys, hashed.hexdigest()[:16])
 
 
 async def replay(

@@ -143,6 +143,11 @@ class Reservation(Model):
             total += line.unit_price * line.quantity
         return total if self.lines else None
 
+    @property
+    def refusal_code(self) -> str:
+        """Why it was refused, as a code (`OUT_OF_STOCK` of `OUT_OF_STOCK: p1`), else its status."""
+        return (self.reason or self.status).split(":")[0]
+
     def public(self) -> dict[str, object]:
         """What a client sees of a reservation."""
         view = self.model_dump(

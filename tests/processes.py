@@ -242,3 +242,11 @@ async def read_to_the_end(consumer: aiokafka.AIOKafkaConsumer) -> bool:
         if highwater is None or await consumer.position(tp) < highwater:
             return False
     return True
+
+
+def poll(check: Callable[[], bool], what: str = "the condition") -> None:
+    """Return once `check()` holds; fail naming `what` if it never does within the bound."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not check():
+        assert time.monotonic() < deadline, f"{what} never held within {READY_TIMEOUT_S} s"
+        time.sleep(0.05)

@@ -15,11 +15,19 @@ from faust.web.exceptions import ServiceUnavailable, WebError
 from pydantic import BaseModel, ValidationError
 
 from apps.readiness import not_ready_reason
-from web.errors import ApiError, BadRequest, NotReady, PayloadTooLarge
+from models.base import IDENTIFIER
+from web.errors import ApiError, BadRequest, NotFound, NotReady, PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def path_id(value: str, what: str) -> str:
+    """An id from the URL path; one that could never exist is simply not found (404)."""
+    if not IDENTIFIER.fullmatch(value):
+        raise NotFound(f"no {what} {value!r}")
+    return value
 
 
 class ServiceView(View):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 from uuid import uuid4
 
 from apps import replies
-from web.errors import GatewayTimeout
+from web.errors import ApiError, GatewayTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +32,15 @@ async def ask(app: Any, topic: Any, key: str, command: Any) -> Any:
             f"the worker owning {key!r} did not answer within {timeout:g} s; "
             "the command may still be applied"
         ) from None
+
+
+#: How an agent's refusal reads over HTTP: its error name -> (error class, code).
+Refusals = Mapping[str, tuple[type[ApiError], str]]
+
+
+def refusal(
+    refusals: Refusals, error: str, message: str | None, details: list[Any] | None = None
+) -> ApiError:
+    """The API error for an agent's refusal named `error`."""
+    kind, code = refusals[error]
+    return kind(message or error, code=code, details=details)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from faust.web import Request, Response
 
 from apps.inventory.app import app, stock, stock_commands_topic
-from models.base import IDENTIFIER, utcnow
+from models.base import utcnow
 from models.inventory import (
     AddStock,
     CreateProduct,
@@ -18,7 +18,7 @@ from models.inventory import (
     StockReply,
     UpdateProduct,
 )
-from web.base import ServiceView
+from web.base import ServiceView, path_id
 from web.commands import ask, new_id
 from web.errors import Conflict, NotFound
 from web.listing import gather_page, local_page
@@ -38,13 +38,6 @@ async def send(command: CreateProduct | UpdateProduct | AddStock | RemoveStock) 
 
 def command_fields(product_id: str) -> dict[str, object]:
     return {"command_id": new_id(), "product_id": product_id, "issued_at": utcnow()}
-
-
-def known_id(product_id: str) -> str:
-    """A product id from the path; one that could never exist is simply not found."""
-    if not IDENTIFIER.fullmatch(product_id):
-        raise NotFound(f"no product {product_id!r}")
-    return product_id
 
 
 @app.page("/products")
@@ -76,11 +69,13 @@ class ProductById(ServiceView):
                 raise NotFound(f"no product {product_id!r}")
             return self.json(product.public())
 
-        return await self.routed(request, stock, known_id(product_id), answer)
+        return await self.routed(request, stock, path_id(product_id, "product"), answer)
 
     async def put(self, request: Request, product_id: str) -> Response:
         changes = await self.body(request, ProductChanges)
-        product = await send(UpdateProduct(**command_fields(known_id(product_id)), changes=changes))
+        product = await send(
+            UpdateProduct(**command_fields(path_id(product_id, "product")), changes=changes)
+        )
         return self.json(product.public())
 
 

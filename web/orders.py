@@ -8,7 +8,7 @@ import contextlib
 from faust.web import Request, Response
 
 from apps.order.app import app, commands_topic, orders, watch
-from models.base import IDENTIFIER, utcnow
+from models.base import utcnow
 from models.orders import (
     SETTLED,
     CancelOrder,
@@ -20,13 +20,13 @@ from models.orders import (
     WaitQuery,
     order_id_for_key,
 )
-from web.base import ServiceView
-from web.commands import ask, new_id
+from web.base import ServiceView, path_id
+from web.commands import Refusals, ask, new_id, refusal
 from web.errors import BadRequest, Conflict, NotFound
 from web.listing import gather_page, local_page
 
 #: How the order agent's refusals read over HTTP.
-ERRORS = {
+REFUSALS: Refusals = {
     "NOT_FOUND": (NotFound, "NOT_FOUND"),
     "IDEMPOTENCY_CONFLICT": (Conflict, "IDEMPOTENCY_CONFLICT"),
     "NOT_CANCELLABLE": (Conflict, "NOT_CANCELLABLE"),
@@ -38,9 +38,8 @@ async def send(command: PlaceOrder | CancelOrder) -> OrderReply:
     """Have the order agent apply `command`; its answer, or its refusal as an error."""
     reply = OrderReply.model_validate(await ask(app, commands_topic, command.order_id, command))
     if reply.error is not None:
-        error, code = ERRORS[reply.error]
         details = [reply.order.public()] if reply.order is not None else []
-        raise error(reply.message or reply.error, code=code, details=details)
+        raise refusal(REFUSALS, reply.error, reply.message, details)
     return reply
 
 
@@ -55,12 +54,6 @@ def order_id(request: Request) -> str:
             details=[{"field": "Idempotency-Key", "message": "invalid"}],
         )
     return order_id_for_key(key)
-
-
-def known_id(value: str) -> str:
-    if not IDENTIFIER.fullmatch(value):
-        raise NotFound(f"no order {value!r}")
-    return value
 
 
 @app.page("/orders")
@@ -98,7 +91,7 @@ class Orders(ServiceView):
 class OrderById(ServiceView):
     async def get(self, request: Request, order_id: str) -> Response:
         wait = self.query(request, WaitQuery).wait
-        key = known_id(order_id)
+        key = path_id(order_id, "order")
 
         async def answer() -> Response:
             deadline = asyncio.get_running_loop().time() + wait
@@ -115,6 +108,6 @@ class OrderById(ServiceView):
         return await self.routed(request, orders, key, answer)
 
     async def delete(self, request: Request, order_id: str) -> Response:
-        reply = await send(CancelOrder(order_id=known_id(order_id), issued_at=utcnow()))
+        reply = await send(CancelOrder(order_id=path_id(order_id, "order"), issued_at=utcnow()))
         assert reply.order is not None
         return self.json(reply.order.public(), status=202)

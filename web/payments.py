@@ -5,7 +5,6 @@ from __future__ import annotations
 from faust.web import Request, Response
 
 from apps.payment.app import app, commands_topic, payments
-from models.base import IDENTIFIER
 from models.payments import (
     ChangePaymentStatus,
     NewPayment,
@@ -16,13 +15,13 @@ from models.payments import (
     StatusChange,
     order_id_of,
 )
-from web.base import ServiceView
-from web.commands import ask
+from web.base import ServiceView, path_id
+from web.commands import Refusals, ask, refusal
 from web.errors import Conflict, NotFound
 from web.listing import gather_page, local_page
 
 #: How the payment agent's refusals read over HTTP.
-ERRORS = {
+REFUSALS: Refusals = {
     "NOT_FOUND": (NotFound, "NOT_FOUND"),
     "EXISTS": (Conflict, "PAYMENT_EXISTS"),
     "NOT_ALLOWED": (Conflict, "TRANSITION_NOT_ALLOWED"),
@@ -33,8 +32,7 @@ async def send(command: Prepay | ChangePaymentStatus) -> Payment:
     """Have the payment agent apply `command`; the payment, or the refusal as an error."""
     reply = PaymentReply.model_validate(await ask(app, commands_topic, command.order_id, command))
     if reply.error is not None:
-        error, code = ERRORS[reply.error]
-        raise error(reply.message or reply.error, code=code)
+        raise refusal(REFUSALS, reply.error, reply.message)
     assert reply.payment is not None
     return reply.payment
 
@@ -83,8 +81,9 @@ class PaymentStatus(ServiceView):
 class PaymentById(ServiceView):
     async def get(self, request: Request, payment_id: str) -> Response:
         order_id = order_id_of(payment_id)
-        if order_id is None or not IDENTIFIER.fullmatch(order_id):
+        if order_id is None:
             raise NotFound(f"no payment {payment_id!r}")
+        path_id(order_id, "payment for order")
 
         async def answer() -> Response:
             payment = payments.get(order_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from faust.web import Request, Response
 
 from apps.inventory.app import app, reservation_commands_topic, reservations
-from models.base import IDENTIFIER, utcnow
+from models.base import utcnow
 from models.reservations import (
     NewReservation,
     ReleaseReservation,
@@ -14,10 +14,17 @@ from models.reservations import (
     ReservationReply,
     ReserveStock,
 )
-from web.base import ServiceView
-from web.commands import ask
+from web.base import ServiceView, path_id
+from web.commands import Refusals, ask, refusal
 from web.errors import Conflict, NotFound
 from web.listing import gather_page, local_page
+
+#: How the reservation agent's refusals read over HTTP.
+REFUSALS: Refusals = {
+    "NOT_FOUND": (NotFound, "NOT_FOUND"),
+    "EXISTS": (Conflict, "RESERVATION_EXISTS"),
+    "SAGA_OWNED": (Conflict, "SAGA_OWNED"),
+}
 
 
 async def send(command: ReserveStock | ReleaseReservation) -> Reservation:
@@ -25,19 +32,10 @@ async def send(command: ReserveStock | ReleaseReservation) -> Reservation:
     reply = ReservationReply.model_validate(
         await ask(app, reservation_commands_topic, command.order_id, command)
     )
-    if reply.error == "NOT_FOUND":
-        raise NotFound(reply.message or f"no reservation {command.order_id!r}")
     if reply.error is not None:
-        code = "RESERVATION_EXISTS" if reply.error == "EXISTS" else reply.error
-        raise Conflict(reply.message or reply.error, code=code)
+        raise refusal(REFUSALS, reply.error, reply.message)
     assert reply.reservation is not None
     return reply.reservation
-
-
-def known_id(order_id: str) -> str:
-    if not IDENTIFIER.fullmatch(order_id):
-        raise NotFound(f"no reservation {order_id!r}")
-    return order_id
 
 
 @app.page("/reservations")
@@ -60,10 +58,9 @@ class Reservations(ServiceView):
         command = ReserveStock(order_id=body.order_id, items=body.items, issued_at=utcnow())
         reservation = await send(command)
         if reservation.status != "RESERVED":
-            reason = (reservation.reason or reservation.status).split(":")[0]
             raise Conflict(
                 f"reservation {reservation.order_id!r} refused: {reservation.reason}",
-                code=reason,
+                code=reservation.refusal_code,
                 details=[reservation.public()],
             )
         return self.json(
@@ -82,8 +79,8 @@ class ReservationById(ServiceView):
                 raise NotFound(f"no reservation {order_id!r}")
             return self.json(reservation.public())
 
-        return await self.routed(request, reservations, known_id(order_id), answer)
+        return await self.routed(request, reservations, path_id(order_id, "reservation"), answer)
 
     async def delete(self, request: Request, order_id: str) -> Response:
-        command = ReleaseReservation(order_id=known_id(order_id), issued_at=utcnow())
+        command = ReleaseReservation(order_id=path_id(order_id, "reservation"), issued_at=utcnow())
         return self.json((await send(command)).public())

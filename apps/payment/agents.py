@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -32,7 +32,7 @@ from apps.readiness import not_ready_reason
 from apps.replies import reply_address
 from apps.shell import apply, each_event
 from models.base import utcnow
-from models.payments import Charge, GatewayAnswered, TimeOutPayment
+from models.payments import Charge, GatewayAnswered
 
 
 @app.agent(payment_inputs_topic)
@@ -89,8 +89,8 @@ async def make_gateway_request(event: Any) -> GatewayAnswered:
     return answer
 
 
-#: Timeouts already sent, so the timer asks once per pending charge.
-_timeouts_sent: set[tuple[str, str]] = set()
+#: Timeouts sent and not yet answered, so the timer asks once per pending charge.
+_timeouts_sent: set[tuple[str, datetime]] = set()
 
 
 @app.timer(interval=1.0)
@@ -98,15 +98,12 @@ async def time_out_payments() -> None:
     """Ask the owning agent to fail each payment this worker sees pending too long."""
     if await not_ready_reason(app) is not None:
         return
-    deadline = utcnow() - timedelta(seconds=app.settings.payment_timeout)
-    for payment in list(payments.values()):
-        if payment.status != "PENDING" or payment.charged_at is None:
+    timeout = timedelta(seconds=app.settings.payment_timeout)
+    due = core.overdue(list(payments.values()), utcnow(), timeout)
+    # Forget what was answered since, so the set holds only what is still due.
+    _timeouts_sent.intersection_update((t.order_id, t.charged_at) for t in due)
+    for timed_out in due:
+        if (timed_out.order_id, timed_out.charged_at) in _timeouts_sent:
             continue
-        if payment.charged_at > deadline:
-            continue
-        sent = (payment.order_id, payment.charged_at.isoformat())
-        if sent in _timeouts_sent:
-            continue
-        _timeouts_sent.add(sent)
-        timeout = TimeOutPayment(order_id=payment.order_id, charged_at=payment.charged_at)
-        await commands_topic.send(key=payment.order_id, value=timeout)
+        _timeouts_sent.add((timed_out.order_id, timed_out.charged_at))
+        await commands_topic.send(key=timed_out.order_id, value=timed_out)

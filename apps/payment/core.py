@@ -17,8 +17,9 @@ input changes nothing and re-emits the fact the current status stands for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from models.events import (
@@ -95,6 +96,17 @@ def decide(
             return _prepay(payment, message, now, reply_to)
         case ChangePaymentStatus():
             return _change(payment, message, now, reply_to)
+
+
+def overdue(payments: Iterable[Payment], now: datetime, timeout: timedelta) -> list[TimeOutPayment]:
+    """A timeout for each payment PENDING since longer than `timeout` (a timer sends them)."""
+    return [
+        TimeOutPayment(order_id=payment.order_id, charged_at=payment.charged_at)
+        for payment in payments
+        if payment.status == "PENDING"
+        and payment.charged_at is not None
+        and now - payment.charged_at > timeout
+    ]
 
 
 # -- the saga's inputs ------------------------------------------------------------------

@@ -7,7 +7,7 @@ each on a free port with its own data dir, and 4 partitions per topic.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
@@ -15,7 +15,7 @@ from uuid import uuid4
 import pytest
 
 from models.orders import SETTLED
-from tests.processes import READY_TIMEOUT_S, Broker, Response, Worker
+from tests.processes import READY_TIMEOUT_S, Broker, Response, Worker, poll
 
 #: Short, so the timeout case takes seconds; every other payment settles well within it.
 PAYMENT_TIMEOUT_S = "3"
@@ -71,11 +71,8 @@ class System:
     def payment_of(self, order_id: str) -> Response:
         return self.payment.get(f"/payments/pay-{order_id}")
 
-    def poll(self, check: Any) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not check():
-            assert time.monotonic() < deadline, "condition never held"
-            time.sleep(0.05)
+    def poll(self, check: Callable[[], bool]) -> None:
+        poll(check)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from uuid import uuid4
 import pytest
 
 from apps import check, replay
-from tests.processes import READY_TIMEOUT_S, Broker, Worker, http, read_events
+from tests.processes import READY_TIMEOUT_S, Broker, Worker, http, poll, read_events
 
 pytestmark = pytest.mark.integration
 
@@ -187,7 +187,4 @@ def test_losing_a_worker_of_each_service_mid_load_loses_no_order(
         level = survivors["inventory"].get(f"/products/{product}").body
         return (level["available"], level["reserved"], level["sold"]) == (940, 0, 60)
 
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while not committed():
-        assert time.monotonic() < deadline, survivors["inventory"].get(f"/products/{product}")
-        time.sleep(0.1)
+    poll(committed, f"{product} at 940 available, 0 reserved, 60 sold")

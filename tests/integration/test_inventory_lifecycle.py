@@ -11,7 +11,7 @@ import pytest
 
 from models.base import utcnow
 from models.inventory import AddStock
-from tests.processes import READY_TIMEOUT_S, Response, Worker, publish
+from tests.processes import READY_TIMEOUT_S, Response, Worker, poll, publish
 from topics import STOCK_COMMANDS
 
 pytestmark = pytest.mark.integration
@@ -26,13 +26,6 @@ def first_answer(worker: Worker, path: str) -> Response:
         except OSError:
             time.sleep(0.02)
     raise AssertionError(f"{worker.service} never answered\n{worker.tail()}")
-
-
-def poll(check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while not check():
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.1)
 
 
 def test_a_worker_answers_503_until_its_partitions_are_assigned_then_serves(

@@ -282,3 +282,15 @@ def test_any_other_status_change_is_refused() -> None:
     unknown = History()
     unknown.feed(ChangePaymentStatus(order_id="o1", status="COMPLETED"), CALLER)
     assert unknown.replies[-1].error == "NOT_FOUND"
+
+
+def test_only_payments_pending_longer_than_the_timeout_are_overdue() -> None:
+    old = History(order_id="old").created("tok_pending").reserved().gateway("PENDING").payment
+    paid = History(order_id="paid").created().reserved().gateway("CAPTURED").payment
+    assert old is not None and paid is not None
+
+    due = core.overdue([old, paid], NOW + timedelta(seconds=61), timedelta(seconds=60))
+    early = core.overdue([old], NOW + timedelta(seconds=59), timedelta(seconds=60))
+
+    assert [(t.order_id, t.charged_at) for t in due] == [("old", old.charged_at)]
+    assert early == []
