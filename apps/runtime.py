@@ -8,6 +8,7 @@ import faust
 from faust.agents.replies import ReplyConsumer
 from faust.models import maybe_model
 from mode.utils.objects import cached_property
+from mode.utils.queues import FlowControlEvent
 
 import topics
 from apps import transport
@@ -45,6 +46,20 @@ class PromptReplyConsumer(ReplyConsumer):
             self._fetchers[topic_name] = self.add_future(self._drain_replies(topic))
 
 
+class SteadyFlowControl(FlowControlEvent):
+    """Faust's flow control, resumed only once per rebalance.
+
+    Resuming empties every stream's buffer, meant for what was fetched before the
+    rebalance. But Faust's recovery resumes twice, and what is fetched in between
+    (records of the new assignment, already counted as read) was thrown away by the
+    second resume and never processed. A resume while flowing now changes nothing.
+    """
+
+    def resume(self) -> None:
+        if not self.is_active():
+            super().resume()
+
+
 class ServiceApp(faust.App):
     """A faust.App on the adjusted transport, carrying the system's settings."""
 
@@ -57,6 +72,10 @@ class ServiceApp(faust.App):
         self.service = service
         self.settings = settings
         super().__init__(f"{service}-service", **options)
+
+    @cached_property
+    def flow_control(self) -> FlowControlEvent:
+        return SteadyFlowControl(loop=self.loop)
 
     @cached_property
     def _reply_consumer(self) -> ReplyConsumer:
