@@ -16,12 +16,13 @@ Six workarounds live here, the first two measured in BROKER.md:
   table writes are still queued, and a crash loses them. The flush drains it all.
 * After a rebalance Faust seeks each partition back to its committed offset, but
   aiokafka leaves a partition with nothing (or 0) committed where it is, which can
-  be past records Faust fetched and dropped. Those go back to their first record.
+  be past records Faust fetched and dropped. Such partitions go back to their start.
 * Faust commits past a record that was never acknowledged when it is the first one
   after the committed offset (an off-by-one). A commit now waits for that record, so
   a record lost inside the worker is redelivered at the next rebalance, not skipped.
 
-On Apache Kafka all of these are harmless (the fetch reports the same end offset).
+On Apache Kafka the first two are harmless (a fetch reports the same end offset), and
+the others mend Faust itself, on any broker.
 """
 
 from __future__ import annotations

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from aiokafka.structs import TopicPartition
 from faust.types import TP
 from mode.utils.queues import FlowControlQueue
 
 from apps.inventory import app
 from apps.runtime import SteadyFlowControl
+from apps.transport import ConsumerThread
 
 PARTITION = TP("ORDER.CREATED", 3)
 
@@ -46,3 +50,32 @@ async def test_acknowledged_records_from_the_committed_offset_on_are_committed()
     consumer._acked[PARTITION] = [4, 5, 7]
 
     assert consumer._new_offset(PARTITION) == 6
+
+
+class SeekRecorder:
+    """An aiokafka consumer as far as seeking goes: offsets committed, seeks made."""
+
+    def __init__(self, committed: dict[TopicPartition, int | None]) -> None:
+        self.committed = committed
+        self.sent_to_start: list[TopicPartition] = []
+
+    async def seek_to_committed(self) -> dict[TopicPartition, int | None]:
+        return self.committed
+
+    async def seek_to_beginning(self, *partitions: TopicPartition) -> None:
+        self.sent_to_start += partitions
+
+
+async def test_stream_partitions_with_nothing_committed_go_back_to_their_start() -> None:
+    never, at_zero, at_five = (TopicPartition("ORDER.CREATED", n) for n in range(3))
+    changelog = TopicPartition("order-service-orders-changelog", 0)
+    recorder = SeekRecorder({never: None, at_zero: 0, at_five: 5, changelog: None})
+    thread = SimpleNamespace(
+        _ensure_consumer=lambda: recorder,
+        app=SimpleNamespace(topics=SimpleNamespace(acks_enabled_for=lambda t: t == never.topic)),
+    )
+
+    committed = await ConsumerThread._seek_to_committed_or_start(thread)  # type: ignore[arg-type]
+
+    assert recorder.sent_to_start == [never, at_zero]
+    assert committed == recorder.committed
