@@ -14,7 +14,7 @@ import topics
 from apps import transport
 from apps.dead_letters import DeadLetteringTopic
 from apps.settings import DEFAULT_PORTS, Settings
-from web import health, tables
+from web import health, openapi, tables
 
 #: Largest request body a view accepts; aiohttp answers 413 beyond it.
 MAX_BODY_BYTES = 1024 * 1024
@@ -129,4 +129,5 @@ def create_app(service: str, settings: Settings | None = None) -> ServiceApp:
     app.dead_letters_topic = topics.dead_letters(service).bind(app)
     health.register(app)
     tables.register(app)
+    openapi.register(app)
     return app

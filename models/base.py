@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter
 
@@ -63,3 +63,15 @@ class Page(Model):
     offset: int = Field(0, ge=0)
     #: Set by one worker asking another for its own items only (see web/listing.py).
     scope: Literal["local"] | None = None
+
+
+T = TypeVar("T")
+
+
+class Listing(Model, Generic[T]):
+    """What every list answers: one page of `items` in the list's order, and the `total`."""
+
+    items: tuple[T, ...]
+    total: int
+    limit: int
+    offset: int

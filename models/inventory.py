@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -91,14 +91,24 @@ class Product(Model):
     #: Offset of the last stock command applied to this product (see core.stock).
     position: int = -1
 
-    #: What a client sees of a product.
-    PUBLIC_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"id", "name", "description", "price", "active", "available", "reserved", "sold"}
-        | {"created_at", "updated_at"}
-    )
-
     def public(self) -> dict[str, object]:
-        return self.model_dump(mode="json", include=set(self.PUBLIC_FIELDS))
+        """What a client sees of the product: the fields of `PublicProduct`."""
+        return self.model_dump(mode="json", include=set(PublicProduct.model_fields))
+
+
+class PublicProduct(Model):
+    """What a client sees of a product (`Product.public()`)."""
+
+    id: Identifier
+    name: Name
+    description: Description
+    price: Money
+    active: bool
+    available: int
+    reserved: int
+    sold: int
+    created_at: datetime
+    updated_at: datetime
 
 
 # Commands (one consumer: the stock agent) ----------------------------------

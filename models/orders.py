@@ -118,11 +118,23 @@ class Order(Model):
     payment_settled: bool = False
 
     def public(self) -> dict[str, object]:
-        return self.model_dump(
-            mode="json",
-            exclude={"payment_token", "fingerprint", "placed_by", "stock_released"}
-            | {"payment_settled"},
-        )
+        """What a client sees of the order: the fields of `PublicOrder`."""
+        return self.model_dump(mode="json", include=set(PublicOrder.model_fields))
+
+
+class PublicOrder(Model):
+    """What a client sees of an order (`Order.public()`); every field is always present."""
+
+    id: Identifier
+    customer_id: Identifier
+    items: tuple[OrderItem, ...]
+    amount: Money | None
+    status: OrderStatus
+    reason: str | None
+    payment_status: str | None
+    created_at: datetime
+    updated_at: datetime
+    history: tuple[Change, ...]
 
 
 class OrderReply(Model):

@@ -69,6 +69,24 @@ class Payment(Model):
         return view
 
 
+class PublicPayment(Model):
+    """What a client sees of a payment (`Payment.public()`); `id` is its payment id.
+
+    `amount` is what the payment charges: the reserved amount, or the prepaid one.
+    """
+
+    id: str
+    payment_id: str
+    order_id: Identifier
+    source: Literal["saga", "prepayment"]
+    status: PublicStatus
+    reason: str | None
+    customer_id: str | None
+    amount: Money | None
+    created_at: datetime
+    updated_at: datetime
+
+
 # Gateway requests (to the gateway agent) and answers (back to the payment agent).
 
 

@@ -160,6 +160,37 @@ class Reservation(Model):
         return view
 
 
+class ReservedLine(Model):
+    """A line as a client sees it."""
+
+    product_id: Identifier
+    quantity: int
+    status: LineStatus
+    unit_price: Money | None
+
+
+class PublicReservation(Model):
+    """What a client sees of a reservation (`Reservation.public()`).
+
+    `amount` is what the lines cost at their reserved prices, once all have one.
+    """
+
+    order_id: Identifier
+    source: Literal["saga", "manual"]
+    status: ReservationStatus
+    reason: str | None
+    items: tuple[ReservedLine, ...]
+    amount: Money | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ListedReservation(PublicReservation):
+    """A reservation in a list: also named by its order id as `id`, by which lists sort."""
+
+    id: Identifier
+
+
 class ReservationReply(Model):
     """What the reservation agent answers a REST command: the reservation, or why not."""
 

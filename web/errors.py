@@ -17,6 +17,8 @@ from pydantic import ValidationError
 
 
 class ApiError(Exception):
+    """Any answer that is not a success."""
+
     status: ClassVar[int] = 500
     default_code: ClassVar[str] = "INTERNAL_ERROR"
 
@@ -33,6 +35,8 @@ class ApiError(Exception):
 
 
 class BadRequest(ApiError):
+    """The body, query or a header is malformed or invalid; details name the fields."""
+
     status = 400
     default_code = "INVALID_REQUEST"
 
@@ -51,25 +55,35 @@ class BadRequest(ApiError):
 
 
 class NotFound(ApiError):
+    """No such id (or table, or key)."""
+
     status = 404
     default_code = "NOT_FOUND"
 
 
 class Conflict(ApiError):
+    """The request conflicts with the current state."""
+
     status = 409
     default_code = "CONFLICT"
 
 
 class PayloadTooLarge(ApiError):
+    """The body is over the limit (1 MiB)."""
+
     status = 413
     default_code = "PAYLOAD_TOO_LARGE"
 
 
 class NotReady(ApiError):
+    """The worker is not serving yet, or the worker owning the key cannot be reached."""
+
     status = 503
     default_code = "NOT_READY"
 
 
 class GatewayTimeout(ApiError):
+    """The owning agent did not answer in time; the command may still be applied."""
+
     status = 504
     default_code = "TIMEOUT"

@@ -7,7 +7,9 @@ from typing import Any
 from faust.web import Request, Response
 
 from apps.readiness import not_ready_reason
+from models.responses import HealthReport
 from web.base import ServiceView
+from web.openapi import Operation
 
 
 def register(app: Any) -> None:
@@ -15,6 +17,9 @@ def register(app: Any) -> None:
     class Health(ServiceView):
         serves_before_ready = True
 
+        @Operation(
+            "Whether this worker serves, and if not why", {200: HealthReport, 503: HealthReport}
+        )
         async def get(self, request: Request) -> Response:
             worker = {"service": self.app.conf.id, "worker": str(self.app.conf.canonical_url)}
             reason = await not_ready_reason(self.app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from faust.web import Request, Response
 
 from apps.inventory.app import app, stock, stock_commands_topic
-from models.base import utcnow
+from models.base import Listing, utcnow
 from models.inventory import (
     AddStock,
     CreateProduct,
@@ -13,6 +13,7 @@ from models.inventory import (
     Product,
     ProductChanges,
     ProductFilter,
+    PublicProduct,
     RemoveStock,
     StockChange,
     StockReply,
@@ -20,8 +21,9 @@ from models.inventory import (
 )
 from web.base import ServiceView, path_id
 from web.commands import ask, new_id
-from web.errors import Conflict, NotFound
+from web.errors import Conflict, GatewayTimeout, NotFound
 from web.listing import gather_page, local_page
+from web.openapi import Operation
 
 
 async def send(command: CreateProduct | UpdateProduct | AddStock | RemoveStock) -> Product:
@@ -42,6 +44,7 @@ def command_fields(product_id: str) -> dict[str, object]:
 
 @app.page("/products")
 class Products(ServiceView):
+    @Operation("List products, newest first", {200: Listing[PublicProduct]}, query=ProductFilter)
     async def get(self, request: Request) -> Response:
         query = self.query(request, ProductFilter)
 
@@ -51,6 +54,9 @@ class Products(ServiceView):
         mine = local_page(stock.values(), render, query)
         return self.json(await gather_page(self.app, request, stock.name, mine, query))
 
+    @Operation(
+        "Create a product", {201: PublicProduct}, body=NewProduct, errors=(Conflict, GatewayTimeout)
+    )
     async def post(self, request: Request) -> Response:
         body = await self.body(request, NewProduct)
         fields = body.model_dump(exclude={"id"})
@@ -62,6 +68,7 @@ class Products(ServiceView):
 
 @app.page("/products/{product_id}")
 class ProductById(ServiceView):
+    @Operation("A product", {200: PublicProduct})
     async def get(self, request: Request, product_id: str) -> Response:
         async def answer() -> Response:
             product = stock.get(product_id)
@@ -71,6 +78,12 @@ class ProductById(ServiceView):
 
         return await self.routed(request, stock, path_id(product_id, "product"), answer)
 
+    @Operation(
+        "Change a product's name, description, price or active flag",
+        {200: PublicProduct},
+        body=ProductChanges,
+        errors=(GatewayTimeout,),
+    )
     async def put(self, request: Request, product_id: str) -> Response:
         changes = await self.body(request, ProductChanges)
         product = await send(
@@ -81,6 +94,12 @@ class ProductById(ServiceView):
 
 @app.page("/inventory/add")
 class AddToStock(ServiceView):
+    @Operation(
+        "Add units to a product's stock",
+        {200: PublicProduct},
+        body=StockChange,
+        errors=(NotFound, GatewayTimeout),
+    )
     async def put(self, request: Request) -> Response:
         change = await self.body(request, StockChange)
         product = await send(
@@ -91,6 +110,12 @@ class AddToStock(ServiceView):
 
 @app.page("/inventory/remove")
 class RemoveFromStock(ServiceView):
+    @Operation(
+        "Remove available units from a product's stock",
+        {200: PublicProduct},
+        body=StockChange,
+        errors=(NotFound, Conflict, GatewayTimeout),
+    )
     async def put(self, request: Request) -> Response:
         change = await self.body(request, StockChange)
         command = RemoveStock(**command_fields(change.product_id), quantity=change.quantity)

@@ -8,7 +8,7 @@ import contextlib
 from faust.web import Request, Response
 
 from apps.order.app import app, commands_topic, orders, watch
-from models.base import utcnow
+from models.base import Listing, utcnow
 from models.orders import (
     SETTLED,
     CancelOrder,
@@ -17,13 +17,15 @@ from models.orders import (
     OrderFilter,
     OrderReply,
     PlaceOrder,
+    PublicOrder,
     WaitQuery,
     order_id_for_key,
 )
 from web.base import ServiceView, path_id
 from web.commands import Refusals, ask, new_id, refusal
-from web.errors import BadRequest, Conflict, NotFound
+from web.errors import BadRequest, Conflict, GatewayTimeout, NotFound
 from web.listing import gather_page, local_page
+from web.openapi import Operation
 
 #: How the order agent's refusals read over HTTP.
 REFUSALS: Refusals = {
@@ -32,6 +34,13 @@ REFUSALS: Refusals = {
     "NOT_CANCELLABLE": (Conflict, "NOT_CANCELLABLE"),
 }
 MAX_KEY_LENGTH = 255
+#: The header of `POST /orders`, as the OpenAPI document describes it.
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "description": "The same key and body give the same order; another body under it is 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+}
 
 
 async def send(command: PlaceOrder | CancelOrder) -> OrderReply:
@@ -58,6 +67,7 @@ def order_id(request: Request) -> str:
 
 @app.page("/orders")
 class Orders(ServiceView):
+    @Operation("List orders, newest first", {200: Listing[PublicOrder]}, query=OrderFilter)
     async def get(self, request: Request) -> Response:
         query = self.query(request, OrderFilter)
 
@@ -71,6 +81,13 @@ class Orders(ServiceView):
         mine = local_page(orders.values(), render, query)
         return self.json(await gather_page(self.app, request, orders.name, mine, query))
 
+    @Operation(
+        "Place an order (status PENDING)",
+        {201: PublicOrder},
+        body=NewOrder,
+        errors=(Conflict, GatewayTimeout),
+        headers=(IDEMPOTENCY_KEY,),
+    )
     async def post(self, request: Request) -> Response:
         body = await self.body(request, NewOrder)
         command = PlaceOrder(
@@ -89,6 +106,7 @@ class Orders(ServiceView):
 
 @app.page("/orders/{order_id}")
 class OrderById(ServiceView):
+    @Operation("An order; `wait` long-polls until it settles", {200: PublicOrder}, query=WaitQuery)
     async def get(self, request: Request, order_id: str) -> Response:
         wait = self.query(request, WaitQuery).wait
         key = path_id(order_id, "order")
@@ -107,6 +125,9 @@ class OrderById(ServiceView):
 
         return await self.routed(request, orders, key, answer)
 
+    @Operation(
+        "Cancel an order (status CANCELLING)", {202: PublicOrder}, errors=(Conflict, GatewayTimeout)
+    )
     async def delete(self, request: Request, order_id: str) -> Response:
         reply = await send(CancelOrder(order_id=path_id(order_id, "order"), issued_at=utcnow()))
         assert reply.order is not None

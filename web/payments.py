@@ -5,6 +5,7 @@ from __future__ import annotations
 from faust.web import Request, Response
 
 from apps.payment.app import app, commands_topic, payments
+from models.base import Listing
 from models.payments import (
     ChangePaymentStatus,
     NewPayment,
@@ -12,13 +13,15 @@ from models.payments import (
     PaymentFilter,
     PaymentReply,
     Prepay,
+    PublicPayment,
     StatusChange,
     order_id_of,
 )
 from web.base import ServiceView, path_id
 from web.commands import Refusals, ask, refusal
-from web.errors import Conflict, NotFound
+from web.errors import Conflict, GatewayTimeout, NotFound
 from web.listing import gather_page, local_page
+from web.openapi import Operation
 
 #: How the payment agent's refusals read over HTTP.
 REFUSALS: Refusals = {
@@ -44,6 +47,7 @@ def visible(payment: Payment | None) -> bool:
 
 @app.page("/payments")
 class Payments(ServiceView):
+    @Operation("List payments, newest first", {200: Listing[PublicPayment]}, query=PaymentFilter)
     async def get(self, request: Request) -> Response:
         query = self.query(request, PaymentFilter)
 
@@ -57,6 +61,12 @@ class Payments(ServiceView):
         mine = local_page(payments.values(), render, query)
         return self.json(await gather_page(self.app, request, payments.name, mine, query))
 
+    @Operation(
+        "Prepay an order before its reservation",
+        {201: PublicPayment},
+        body=NewPayment,
+        errors=(Conflict, GatewayTimeout),
+    )
     async def post(self, request: Request) -> Response:
         body = await self.body(request, NewPayment)
         payment = await send(
@@ -69,6 +79,12 @@ class Payments(ServiceView):
 
 @app.page("/payments/status")
 class PaymentStatus(ServiceView):
+    @Operation(
+        "Complete or fail a pending payment, or refund a completed one",
+        {200: PublicPayment},
+        body=StatusChange,
+        errors=(NotFound, Conflict, GatewayTimeout),
+    )
     async def put(self, request: Request) -> Response:
         change = await self.body(request, StatusChange)
         command = ChangePaymentStatus(
@@ -79,6 +95,7 @@ class PaymentStatus(ServiceView):
 
 @app.page("/payments/{payment_id}")
 class PaymentById(ServiceView):
+    @Operation("A payment, by its payment id", {200: PublicPayment})
     async def get(self, request: Request, payment_id: str) -> Response:
         order_id = order_id_of(payment_id)
         if order_id is None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from faust.web import Request, Response
 
 from apps.inventory.app import app, reservation_commands_topic, reservations
-from models.base import utcnow
+from models.base import Listing, utcnow
 from models.reservations import (
+    ListedReservation,
     NewReservation,
+    PublicReservation,
     ReleaseReservation,
     Reservation,
     ReservationFilter,
@@ -16,8 +18,9 @@ from models.reservations import (
 )
 from web.base import ServiceView, path_id
 from web.commands import Refusals, ask, refusal
-from web.errors import Conflict, NotFound
+from web.errors import Conflict, GatewayTimeout, NotFound
 from web.listing import gather_page, local_page
+from web.openapi import Operation
 
 #: How the reservation agent's refusals read over HTTP.
 REFUSALS: Refusals = {
@@ -40,6 +43,11 @@ async def send(command: ReserveStock | ReleaseReservation) -> Reservation:
 
 @app.page("/reservations")
 class Reservations(ServiceView):
+    @Operation(
+        "List reservations, newest first",
+        {200: Listing[ListedReservation]},
+        query=ReservationFilter,
+    )
     async def get(self, request: Request) -> Response:
         query = self.query(request, ReservationFilter)
 
@@ -53,6 +61,12 @@ class Reservations(ServiceView):
         mine = local_page(reservations.values(), render, query)
         return self.json(await gather_page(self.app, request, reservations.name, mine, query))
 
+    @Operation(
+        "Hold stock for an order by hand, all lines or none",
+        {201: PublicReservation},
+        body=NewReservation,
+        errors=(Conflict, GatewayTimeout),
+    )
     async def post(self, request: Request) -> Response:
         body = await self.body(request, NewReservation)
         command = ReserveStock(order_id=body.order_id, items=body.items, issued_at=utcnow())
@@ -72,6 +86,7 @@ class Reservations(ServiceView):
 
 @app.page("/reservations/{order_id}")
 class ReservationById(ServiceView):
+    @Operation("A reservation, by its order id", {200: PublicReservation})
     async def get(self, request: Request, order_id: str) -> Response:
         async def answer() -> Response:
             reservation = reservations.get(order_id)
@@ -81,6 +96,11 @@ class ReservationById(ServiceView):
 
         return await self.routed(request, reservations, path_id(order_id, "reservation"), answer)
 
+    @Operation(
+        "Release a manual hold (one a saga holds is 409: cancel its order)",
+        {200: PublicReservation},
+        errors=(Conflict, GatewayTimeout),
+    )
     async def delete(self, request: Request, order_id: str) -> Response:
         command = ReleaseReservation(order_id=path_id(order_id, "reservation"), issued_at=utcnow())
         return self.json((await send(command)).public())

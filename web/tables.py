@@ -13,9 +13,11 @@ from typing import Any
 from faust.web import Request, Response
 
 from models.base import Page
+from models.responses import Entries, Entry, TableList
 from web.base import ServiceView
 from web.errors import NotFound
 from web.listing import Item, gather_page, local_page
+from web.openapi import Operation
 
 
 def by_key(items: Iterable[Item]) -> list[Item]:
@@ -43,6 +45,9 @@ def register(app: Any) -> None:
 
     @app.page("/tables")
     class Tables(ServiceView):
+        @Operation(
+            "The tables, with their key counts over all workers", {200: TableList}, query=Page
+        )
         async def get(self, request: Request) -> Response:
             self.query(request, Page)  # nothing to choose, but unknown parameters are refused
             listed = []
@@ -55,11 +60,13 @@ def register(app: Any) -> None:
 
     @app.page("/tables/{name}")
     class TablePage(ServiceView):
+        @Operation("A page of a table's entries, by key", {200: Entries}, query=Page)
         async def get(self, request: Request, name: str) -> Response:
             return self.json(await page_of(self, request, name, self.query(request, Page)))
 
     @app.page("/tables/{name}/{key}")
     class TableEntry(ServiceView):
+        @Operation("One entry, read on the worker that owns its key", {200: Entry})
         async def get(self, request: Request, name: str, key: str) -> Response:
             chosen = table(name)
 

@@ -1,0 +1,183 @@
+"""Each service's OpenAPI document: valid 3.1, its routes both ways, and true to its views."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web import StaticResource
+from openapi_spec_validator import OpenAPIV31SpecValidator
+from pydantic import BaseModel
+
+from apps.inventory import app as inventory_app
+from apps.order import app as order_app
+from apps.payment import app as payment_app
+from apps.runtime import create_app
+from models.inventory import PublicProduct
+from models.orders import Change, Order, OrderItem, PublicOrder
+from models.payments import Payment, PublicPayment
+from models.reservations import PublicReservation, Reservation, ReservationLine
+from models.responses import ErrorBody
+from tests.unit.test_models import a_product
+from web.errors import ApiError
+from web.openapi import document, operations, pages
+
+APPS = {"order": order_app, "inventory": inventory_app, "payment": payment_app}
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(params=sorted(APPS))
+def app(request: pytest.FixtureRequest) -> Any:
+    return APPS[request.param]
+
+
+def routed(app: Any) -> set[tuple[str, str]]:
+    """What the app's router answers: (path, method) of every page Faust registered."""
+    return {
+        (route.resource.canonical, route.method)
+        for route in app.web.web_app.router.routes()
+        # Faust answers HEAD on every page; Swagger UI's files are not an API.
+        if route.method != "HEAD" and not isinstance(route.resource, StaticResource)
+    }
+
+
+def documented(app: Any) -> set[tuple[str, str]]:
+    paths = document(app)["paths"]
+    return {(path, method.upper()) for path, item in paths.items() for method in item}
+
+
+def parsed_models(method: Callable[..., Any]) -> dict[str, type[BaseModel]]:
+    """The models a view method hands to `self.query` and `self.body`, read from its code."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
+    return {
+        call.func.attr: method.__globals__[call.args[1].id]
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in {"query", "body"}
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "self"
+        and len(call.args) == 2
+        and isinstance(call.args[1], ast.Name)
+    }
+
+
+def test_each_service_serves_a_valid_openapi_3_1_document(app: Any) -> None:
+    spec = document(app)
+
+    OpenAPIV31SpecValidator(spec).validate()
+    assert spec["openapi"] == "3.1.0" and spec["info"]["title"] == app.conf.id
+
+
+def test_the_document_has_every_route_the_service_registers_and_no_other(app: Any) -> None:
+    assert routed(app) - documented(app) == set(), "registered but not documented"
+    assert documented(app) - routed(app) == set(), "documented but not registered"
+
+
+def test_each_service_documents_its_own_api_health_tables_and_docs(app: Any) -> None:
+    own = {"order": "/orders", "inventory": "/products", "payment": "/payments"}
+
+    paths = set(document(app)["paths"])
+
+    assert {"/health", "/tables", "/tables/{name}", "/openapi.json", "/docs"} <= paths
+    assert {path for path in own.values() if path in paths} == {own[app.service]}
+
+
+def test_each_operation_declares_the_query_and_body_its_view_parses(app: Any) -> None:
+    for path, view in pages(app).items():
+        for method, operation in operations(view).items():
+            declared = {"query": operation.query, "body": operation.body}
+
+            parsed = parsed_models(getattr(type(view), method))
+
+            assert parsed == {k: v for k, v in declared.items() if v}, f"{method} {path}"
+
+
+def test_every_error_answer_is_documented_with_the_error_body() -> None:
+    statuses = {error.status for error in ApiError.__subclasses__()}
+
+    errors = [
+        (status, answer)
+        for path, item in document(inventory_app)["paths"].items()
+        if path != "/health"  # its 503 is a health report
+        for operation in item.values()
+        for status, answer in operation["responses"].items()
+        if int(status) >= 400
+    ]
+
+    assert {int(status) for status, _ in errors} == statuses
+    assert all(
+        answer["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+        for _, answer in errors
+    )
+
+
+@pytest.mark.parametrize("error", ApiError.__subclasses__(), ids=lambda error: error.__name__)
+def test_an_error_renders_as_the_documented_error_body(error: type[ApiError]) -> None:
+    body = error("refused", details=[{"field": "items.0.quantity"}]).body()
+
+    assert ErrorBody.model_validate(body).model_dump(mode="json") == body
+
+
+def an_order(**fields: Any) -> Order:
+    line = OrderItem(product_id="p1", quantity=2, unit_price=Decimal("9.95"))
+    made = {"created_at": NOW, "updated_at": NOW, "fingerprint": "f", "placed_by": "w"}
+    return Order(id="o-1", customer_id="c-1", items=(line,), **{**made, **fields})
+
+
+def a_reservation(**fields: Any) -> Reservation:
+    line = ReservationLine(product_id="p1", quantity=2, status="GRANTED", unit_price=Decimal(1))
+    made = {"source": "manual", "status": "RESERVED", "lines": (line,)}
+    return Reservation(order_id="o-1", created_at=NOW, updated_at=NOW, **{**made, **fields})
+
+
+def a_payment(**fields: Any) -> Payment:
+    made = {"status": "COMPLETED", "created_at": NOW, "updated_at": NOW}
+    return Payment(order_id="o-1", payment_id="pay-o-1", **{**made, **fields})
+
+
+SEEN: list[tuple[type[BaseModel], Any]] = [
+    (PublicOrder, an_order()),
+    (
+        PublicOrder,
+        an_order(
+            amount=Decimal("19.90"),
+            status="RESERVED",
+            history=(Change(status="RESERVED", at=NOW, cause="INVENTORY.RESERVED"),),
+        ),
+    ),
+    (PublicProduct, a_product()),
+    (PublicReservation, a_reservation()),
+    (PublicReservation, a_reservation(lines=(), status="RELEASED", reason="released")),
+    (PublicPayment, a_payment(amount=Decimal(5))),
+    (PublicPayment, a_payment(source="prepayment", status="PENDING", prepaid=Decimal(5))),
+]
+
+
+@pytest.mark.parametrize(("public", "value"), SEEN, ids=[public.__name__ for public, _ in SEEN])
+def test_what_a_client_sees_of_a_value_is_what_the_document_says(
+    public: type[BaseModel], value: Any
+) -> None:
+    seen = value.public()
+
+    assert public.model_validate(seen).model_dump(mode="json") == seen
+
+
+async def test_the_document_and_swagger_ui_answer_before_the_worker_is_ready() -> None:
+    starting = create_app("order")  # never started: it has no partitions yet
+
+    async with TestClient(TestServer(starting.web.web_app)) as client:
+        gated = await client.get("/tables")
+        spec = await client.get("/openapi.json")
+        docs = await client.get("/docs")
+
+        assert gated.status == 503
+        assert spec.status == 200 and (await spec.json())["openapi"] == "3.1.0"
+        assert docs.status == 200 and docs.content_type == "text/html"
