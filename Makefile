@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test check lint format clean
+.PHONY: run test check lint format clean bench
 
 run: $(INSTALLED)
 	$(BIN)/oms up
@@ -18,6 +18,10 @@ check: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Throughput and latency of the saga; needs the system up (`make run` in another terminal).
+bench: $(INSTALLED)
+	$(BIN)/oms bench
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from datetime import timedelta
 
-from apps import check, demo, launcher
+from apps import bench, check, demo, launcher
 from apps.rest import ServiceError
 from apps.services import SERVICES
 from apps.settings import DEFAULT_PORTS
@@ -17,6 +17,13 @@ def port_number(text: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{port} is not a port number (1..65535)")
     return port
+
+
+def positive_int(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not a positive number")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,8 +73,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=120.0,
         help="seconds an order may stay outside a terminal state (default: 120)",
     )
-    for command in (demo, check_parser):
-        for service, port in DEFAULT_PORTS.items():
+    bench_parser = commands.add_parser(
+        "bench",
+        help="place many orders against a running system; report throughput and latency "
+        "(exit 1 unless all are CONFIRMED)",
+    )
+    bench_parser.add_argument(
+        "--orders", type=positive_int, default=200, help="orders to place (default: 200)"
+    )
+    bench_parser.add_argument(
+        "--concurrency",
+        type=positive_int,
+        default=16,
+        help="clients placing orders at once (default: 16)",
+    )
+    # The bench reaches the payment service only through the saga.
+    for command, services in (
+        (demo, SERVICES),
+        (check_parser, SERVICES),
+        (bench_parser, ("order", "inventory")),
+    ):
+        for service in services:
+            port = DEFAULT_PORTS[service]
             command.add_argument(
                 f"--{service}-url",
                 default=f"http://127.0.0.1:{port}",
@@ -100,6 +127,14 @@ def run_check(args: argparse.Namespace) -> int:
         return 2
 
 
+def run_bench(args: argparse.Namespace) -> int:
+    try:
+        return bench.run(args.order_url, args.inventory_url, args.orders, args.concurrency)
+    except ServiceError as exc:
+        print(f"oms bench: {exc}")
+        return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "broker":
@@ -108,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args)
     if args.command == "check":
         return run_check(args)
+    if args.command == "bench":
+        return run_bench(args)
     if args.command == "replay":
         return launcher.run_replay(args.service)
     return launcher.run_up(args.broker_url, args.workers)
