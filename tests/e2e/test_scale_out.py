@@ -7,7 +7,7 @@ import asyncio
 import shutil
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -81,6 +81,7 @@ def settled(order_url: str, order_id: str, *services: Worker) -> dict[str, Any]:
         time.sleep(0.1)
 
 
+#: The main table of each service, also the path of its list.
 TABLES = {"order": "orders", "inventory": "reservations", "payment": "payments"}
 
 
@@ -128,41 +129,66 @@ def test_replay_rebuilds_every_table_from_its_changelog_with_the_same_digests(
     assert "0 keys" not in lines[0]
 
 
-def test_losing_a_worker_of_each_service_mid_load_loses_no_order(
-    cluster: dict[str, list[Worker]],
-) -> None:
-    survivors = {service: pair[0] for service, pair in cluster.items()}
+ORDERS = 60
+
+
+def load_with(cluster: dict[str, list[Worker]], events: dict[int, Callable[[], None]]) -> None:
+    """Place ORDERS orders of a new product from 8 clients through the first workers,
+    running `events[n]` before the n-th; then every order must be CONFIRMED, `oms check`
+    clean and the stock exact."""
+    first = {service: pair[0] for service, pair in cluster.items()}
     product = f"p-{uuid4().hex[:6]}"
     body = {"id": product, "name": "x", "price": "2.00", "stock": 1000}
-    assert survivors["inventory"].post("/products", body).status == 201
-    order_url = survivors["order"].url
+    assert first["inventory"].post("/products", body).status == 201
+    order_url = first["order"].url
 
     def place_one(n: int) -> str:
-        if n == 20:  # mid-load, one worker of each service dies
-            for pair in cluster.values():
-                pair[1].stop(signal.SIGKILL)
+        if n in events:
+            events[n]()
         return place(order_url, product, f"load-{product}-{n}")
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        ids = list(pool.map(place_one, range(60)))
-        orders = list(
-            pool.map(lambda order_id: settled(order_url, order_id, *survivors.values()), ids)
-        )
+        ids = list(pool.map(place_one, range(ORDERS)))
+        orders = list(pool.map(lambda order_id: settled(order_url, order_id, *first.values()), ids))
 
-    assert len(set(ids)) == 60
+    assert len(set(ids)) == ORDERS
     assert all(order["status"] == "CONFIRMED" for order in orders)
     lines: list[str] = []
-    status = check.run(
-        order_url,
-        survivors["inventory"].url,
-        survivors["payment"].url,
-        timedelta(seconds=120),
-        emit=lines.append,
-    )
-    assert status == 0, lines
+    urls = (first["order"].url, first["inventory"].url, first["payment"].url)
+    assert check.run(*urls, timedelta(seconds=120), emit=lines.append) == 0, lines
 
     def committed() -> bool:  # inventory commits just after the payment completes
-        level = survivors["inventory"].get(f"/products/{product}").body
-        return (level["available"], level["reserved"], level["sold"]) == (940, 0, 60)
+        level = first["inventory"].get(f"/products/{product}").body
+        return (level["available"], level["reserved"], level["sold"]) == (1000 - ORDERS, 0, ORDERS)
 
-    poll(committed, f"{product} at 940 available, 0 reserved, 60 sold")
+    poll(committed, f"{product} at {1000 - ORDERS} available, 0 reserved, {ORDERS} sold")
+
+
+def second_workers(cluster: dict[str, list[Worker]]) -> list[Worker]:
+    return [pair[1] for pair in cluster.values()]
+
+
+def test_losing_a_worker_of_each_service_mid_load_loses_no_order(
+    cluster: dict[str, list[Worker]],
+) -> None:
+    def kill() -> None:
+        for worker in second_workers(cluster):
+            worker.stop(signal.SIGKILL)
+
+    load_with(cluster, {20: kill})
+
+
+def test_workers_that_rejoin_mid_load_take_their_partitions_back_and_lose_no_order(
+    cluster: dict[str, list[Worker]],
+) -> None:
+    def restart() -> None:  # with the tables they had when they died
+        for worker in second_workers(cluster):
+            worker.stop(signal.SIGKILL)
+            worker.start()
+
+    load_with(cluster, {20: restart})
+
+    for worker in second_workers(cluster):  # each holds a share of the partitions again
+        worker.wait_ready()
+        own = worker.get(f"/{TABLES[worker.service]}?scope=local&limit=1").body
+        assert own["total"] > 0, f"{worker.service} took no partitions back"
