@@ -11,7 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from uuid import uuid4
 
-from apps.rest import ServiceError, call
+from apps.rest import call, post, require_ready
 from models.orders import SETTLED
 
 #: Orders accepted but not yet settled at most; each holds one thread long-polling it.
@@ -108,9 +108,7 @@ def create_product(inventory_url: str, stock: int) -> str:
     """A fresh product holding exactly the stock the bench's orders take."""
     product_id = f"bench-{uuid4().hex[:8]}"
     body = {"id": product_id, "name": "Bench widget", "price": "1.00", "stock": stock}
-    status, answer = call("POST", f"{inventory_url}/products", body)
-    if status != 201:
-        raise ServiceError(f"POST /products answered {status}: {answer}")
+    post(f"{inventory_url}/products", body)
     return product_id
 
 
@@ -172,10 +170,7 @@ def run(
     emit: Callable[[str], None] = print,
 ) -> int:
     """Bench the running system; 1 unless every order settled CONFIRMED."""
-    for url in (order_url, inventory_url):
-        status, health = call("GET", f"{url}/health")
-        if status != 200:
-            raise ServiceError(f"{url} is not ready: {health}")
+    require_ready(order_url, inventory_url)
     product_id = create_product(inventory_url, stock=orders)
     emit(f"placing {orders} orders of one {product_id} each...")
     outcomes = measure(order_url, product_id, orders, concurrency)

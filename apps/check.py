@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from apps.rest import every_item
@@ -26,6 +27,11 @@ class Snapshot:
     orders: list[Record]
     payments: list[Record]
     now: datetime
+
+    @cached_property
+    def payment_of(self) -> dict[str, Record]:
+        """Each order's payment, by order id."""
+        return {p["order_id"]: p for p in self.payments}
 
 
 def stock_balanced(snapshot: Snapshot) -> list[str]:
@@ -53,12 +59,11 @@ def no_order_stuck(snapshot: Snapshot, saga_timeout: timedelta) -> list[str]:
 
 def confirmed_orders_paid(snapshot: Snapshot) -> list[str]:
     """Every CONFIRMED order has its one payment COMPLETED, for its amount."""
-    payments = {p["order_id"]: p for p in snapshot.payments}
     broken = []
     for order in snapshot.orders:
         if order["status"] != "CONFIRMED":
             continue
-        payment = payments.get(order["id"])
+        payment = snapshot.payment_of.get(order["id"])
         if (
             payment is None
             or payment["status"] != "COMPLETED"
@@ -70,12 +75,11 @@ def confirmed_orders_paid(snapshot: Snapshot) -> list[str]:
 
 def cancelled_orders_refunded(snapshot: Snapshot) -> list[str]:
     """Every CANCELLED order that was paid is REFUNDED (no money is kept)."""
-    payments = {p["order_id"]: p for p in snapshot.payments}
     return [
         o["id"]
         for o in snapshot.orders
         if o["status"] == "CANCELLED"
-        and payments.get(o["id"], {}).get("status") in {"COMPLETED", "REFUNDING"}
+        and snapshot.payment_of.get(o["id"], {}).get("status") in {"COMPLETED", "REFUNDING"}
     ]
 
 

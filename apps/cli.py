@@ -9,7 +9,7 @@ from datetime import timedelta
 from apps import bench, check, demo, launcher
 from apps.rest import ServiceError
 from apps.services import SERVICES
-from apps.settings import DEFAULT_PORTS
+from apps.settings import DEFAULT_PORTS, MAX_WORKERS
 
 
 def port_number(text: str) -> int:
@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--workers",
         type=int,
-        choices=range(1, 10),
+        choices=range(1, MAX_WORKERS + 1),
         metavar="N",
         help="workers per service, sharing the partitions (default: OMS_WORKERS, 1)",
     )

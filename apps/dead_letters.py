@@ -19,6 +19,7 @@ import faust
 from aiokafka.errors import KafkaError
 from faust.types import Message
 
+from apps.retrying import retrying
 from models.base import utcnow
 from models.dead_letters import DeadLetter
 
@@ -57,21 +58,19 @@ async def handle_or_dead_letter(
     app: Any, event: faust.types.EventT, handler: Callable[[], Awaitable[T]]
 ) -> T | None:
     """Run `handler`; retry it on broker errors; dead-letter the event if it cannot succeed."""
-    backoff = FIRST_BACKOFF_S
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return await handler()
-        except TRANSIENT_ERRORS as exc:
-            if attempt == ATTEMPTS:
-                await dead_letter(app, event.message, exc)
-                return None
-            logger.warning("attempt %d failed (%r); retrying in %.1f s", attempt, exc, backoff)
-            await asyncio.sleep(backoff)
-            backoff *= 2
-        except Exception as exc:
-            logger.exception("handler failed on %s", event.message.tp)
-            await dead_letter(app, event.message, exc)
-            return None
+    try:
+        return await retrying(
+            handler,
+            on=TRANSIENT_ERRORS,
+            attempts=ATTEMPTS,
+            first_backoff=FIRST_BACKOFF_S,
+            what="handler",
+        )
+    except TRANSIENT_ERRORS as exc:
+        await dead_letter(app, event.message, exc)
+    except Exception as exc:
+        logger.exception("handler failed on %s", event.message.tp)
+        await dead_letter(app, event.message, exc)
     return None
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from apps.rest import ServiceError, call
+from apps.rest import ServiceError, call, get, post, require_ready
 from models.orders import SETTLED
 
 WAIT_BOUND_S = 120.0
@@ -29,13 +29,10 @@ class Client:
         }
         if token:
             body["payment_token"] = token
-        status, order = call("POST", f"{self.order}/orders", body)
-        if status != 201:
-            raise ServiceError(f"POST /orders answered {status}: {order}")
-        return str(order["id"])
+        return str(post(f"{self.order}/orders", body)["id"])
 
     def order_now(self, order_id: str, wait: float = 0) -> dict[str, Any]:
-        return dict(call("GET", f"{self.order}/orders/{order_id}?wait={wait:g}")[1])
+        return dict(get(f"{self.order}/orders/{order_id}?wait={wait:g}"))
 
     def until(self, order_id: str, statuses: set[str]) -> dict[str, Any]:
         """The order once its status is one of `statuses`."""
@@ -114,9 +111,7 @@ def stock_catalog(client: Client) -> dict[str, str]:
     products = {}
     for name, fields in CATALOG.items():
         product_id = f"demo-{name}-{suffix}"
-        status, body = call("POST", f"{client.inventory}/products", {"id": product_id, **fields})
-        if status != 201:
-            raise ServiceError(f"POST /products answered {status}: {body}")
+        post(f"{client.inventory}/products", {"id": product_id, **fields})
         products[name] = product_id
     return products
 
@@ -133,10 +128,7 @@ def path(order: dict[str, Any]) -> str:
 
 
 def run(client: Client, *, include_timeout: bool, emit: Callable[[str], None] = print) -> int:
-    for url in (client.order, client.inventory, client.payment):
-        status, health = call("GET", f"{url}/health")
-        if status != 200:
-            raise ServiceError(f"{url} is not ready: {health}")
+    require_ready(client.order, client.inventory, client.payment)
     products = stock_catalog(client)
     cases = CASES + ([TIMEOUT_CASE] if include_timeout else [])
     emit(f"{len(cases)} orders placed at once; each line shows its path through the saga.")
@@ -160,7 +152,7 @@ def run(client: Client, *, include_timeout: bool, emit: Callable[[str], None] = 
     emit("")
     emit(f"{'product':<26} {'available':>9} {'reserved':>9} {'sold':>5}")
     for product_id in products.values():
-        product = call("GET", f"{client.inventory}/products/{product_id}")[1]
+        product = get(f"{client.inventory}/products/{product_id}")
         emit(
             f"{product_id:<26} {product['available']:>9} {product['reserved']:>9} "
             f"{product['sold']:>5}"

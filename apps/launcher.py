@@ -7,7 +7,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,14 @@ import aiohttp
 
 from apps import control, replay
 from apps.broker import BrokerError, broker_command, ensure_port_free, is_listening
-from apps.services import SERVICES, worker_command, worker_name, worker_ports
+from apps.services import (
+    SERVICES,
+    worker_command,
+    worker_data_dir,
+    worker_name,
+    worker_ports,
+    worker_urls,
+)
 from apps.settings import PREFIX, Settings
 from apps.supervisor import PROBE_TIMEOUT_S, Child, LaunchError, Probe, Supervisor, supervise
 
@@ -76,12 +84,14 @@ async def start_broker(supervisor: Supervisor, host: str, port: int) -> str:
     return url
 
 
-def wipe_data_dirs(data_dir: Path, workers: int = 1) -> list[Path]:
+def wipe_data_dirs(
+    data_dir: Path, workers: int = 1, services: Iterable[str] = SERVICES
+) -> list[Path]:
     """Remove the workers' local tables: a fresh memory broker has none of their topics."""
     wiped = []
-    for service in SERVICES:
+    for service in services:
         for port in worker_ports(service, workers):
-            path = data_dir / f"{service}-service-{port}"
+            path = worker_data_dir(data_dir, service, port)
             if path.exists():
                 shutil.rmtree(path)
                 wiped.append(path)
@@ -110,13 +120,15 @@ def _ensure_web_ports_free(host: str, workers: int) -> None:
                 raise LaunchError(f"port {port} for {service} is taken: stop what uses it")
 
 
-async def start_system(supervisor: Supervisor, broker_url: str | None) -> None:
+async def start_system(
+    supervisor: Supervisor, broker_url: str | None, workers: int | None = None
+) -> None:
     """The broker (unless `broker_url` names one), then the services, until ready."""
     began = time.monotonic()
-    settings = _settings()
+    settings = _settings(workers)
     _ensure_web_ports_free(settings.web_host, settings.workers)
     if broker_url is None:
-        host, port = Settings().broker_host_port
+        host, port = settings.broker_host_port
         broker_url = await start_broker(supervisor, host, port)
         for path in wipe_data_dirs(settings.data_dir, settings.workers):
             supervisor.log(f"wiped {path}: the new broker has none of its topics")
@@ -128,9 +140,7 @@ async def start_system(supervisor: Supervisor, broker_url: str | None) -> None:
     await supervisor.start(*children)
     await serve_control(supervisor, settings)
     for name in SERVICES:
-        urls = ", ".join(
-            f"http://{settings.web_host}:{port}" for port in worker_ports(name, settings.workers)
-        )
+        urls = ", ".join(worker_urls(name, settings.web_host, settings.workers))
         supervisor.log(f"{name:<10} {urls}")
     supervisor.log(f"ready in {time.monotonic() - began:.1f} s; Ctrl-C stops everything")
 
@@ -145,17 +155,15 @@ async def serve_control(supervisor: Supervisor, settings: Settings) -> None:
             emit(f"cannot do {request!r}: ask for replay of one of {', '.join(SERVICES)}")
             return 2
         names = {worker_name(service, n) for n in range(settings.workers)}
-        ports = worker_ports(service, settings.workers)
 
         def wipe() -> None:
-            for port in ports:
-                shutil.rmtree(settings.data_dir / f"{service}-service-{port}", ignore_errors=True)
+            wipe_data_dirs(settings.data_dir, settings.workers, services=(service,))
 
         async def restart_without_state() -> None:
             supervisor.log(f"replay: restarting {service} without its local tables")
             await supervisor.restart(names, prepare=wipe)
 
-        url = f"http://{settings.web_host}:{ports[0]}"
+        url = worker_urls(service, settings.web_host, settings.workers)[0]
         same = await replay.replay(url, restart_without_state, emit)
         supervisor.log(f"replay of {service}: {'same digests' if same else 'DIGESTS DIFFER'}")
         return 0 if same else 1
@@ -171,9 +179,14 @@ def run_replay(service: str) -> int:
     return control.call(path, {"command": "replay", "service": service})
 
 
-def _settings() -> Settings:
+def _settings(workers: int | None = None) -> Settings:
+    """The settings from the environment, with `workers` if the command line gave it."""
     try:
-        return Settings.from_env()
+        settings = Settings.from_env()
+        if workers is not None:
+            settings = replace(settings, workers=workers)
+            settings.validate()
+        return settings
     except ValueError as exc:
         raise LaunchError(str(exc)) from None
 
@@ -185,10 +198,8 @@ def given_broker_url(flag: str | None, environ: Mapping[str, str]) -> str | None
 
 def run_up(broker_url: str | None, workers: int | None = None) -> int:
     """`oms up`: the whole system in the foreground, `workers` per service."""
-    if workers is not None:
-        os.environ[PREFIX + "WORKERS"] = str(workers)  # the settings read it from there
     url = given_broker_url(broker_url, os.environ)
-    return _run(lambda supervisor: start_system(supervisor, url))
+    return _run(lambda supervisor: start_system(supervisor, url, workers))
 
 
 def run_broker(port: int | None) -> int:

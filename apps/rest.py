@@ -30,12 +30,30 @@ def call(method: str, url: str, body: Any = None) -> tuple[int, Any]:
         raise ServiceError(f"{url} does not answer ({exc}): is the system up (make run)?") from None
 
 
+def expect(status: int, method: str, url: str, body: Any = None) -> Any:
+    """The JSON body of the request; ServiceError unless it answers `status`."""
+    answered, reply = call(method, url, body)
+    if answered != status:
+        raise ServiceError(f"{method} {url} answered {answered}: {reply}")
+    return reply
+
+
 def get(url: str) -> Any:
     """The JSON body of `GET url`; ServiceError unless it answers 200."""
-    status, body = call("GET", url)
-    if status != 200:
-        raise ServiceError(f"GET {url} answered {status}: {body}")
-    return body
+    return expect(200, "GET", url)
+
+
+def post(url: str, body: Any) -> Any:
+    """The JSON body of `POST url`; ServiceError unless it answers 201 (created)."""
+    return expect(201, "POST", url, body)
+
+
+def require_ready(*urls: str) -> None:
+    """ServiceError unless the service at each of `urls` says it is ready."""
+    for url in urls:
+        status, health = call("GET", f"{url}/health")
+        if status != 200:
+            raise ServiceError(f"{url} is not ready: {health}")
 
 
 def every_item(url: str) -> Iterator[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from apps.settings import DEFAULT_PORTS
 
@@ -17,12 +18,22 @@ def worker_ports(service: str, workers: int) -> list[int]:
     return [DEFAULT_PORTS[service] + n * PORT_STRIDE for n in range(workers)]
 
 
+def worker_data_dir(data_dir: Path, service: str, port: int) -> Path:
+    """Where the worker of `service` on `port` keeps its tables (Faust's datadir)."""
+    return data_dir / f"{service}-service-{port}"
+
+
+def worker_urls(service: str, host: str, workers: int) -> list[str]:
+    """The base URLs of a service's workers."""
+    return [f"http://{host}:{port}" for port in worker_ports(service, workers)]
+
+
 def worker_name(service: str, n: int) -> str:
     """How the output names worker n: `inventory`, then `inventory-2`, ..."""
     return service if n == 0 else f"{service}-{n + 1}"
 
 
-def worker_command(service: str, web_port: int, *, log_level: str = "info") -> list[str]:
+def worker_command(service: str, web_port: int) -> list[str]:
     """`faust -A apps.<service> worker` on `web_port`, with this interpreter."""
     if service not in DEFAULT_PORTS:
         raise ValueError(f"unknown service {service!r}; choose one of {', '.join(SERVICES)}")
@@ -36,5 +47,5 @@ def worker_command(service: str, web_port: int, *, log_level: str = "info") -> l
         "--web-port",
         str(web_port),
         "--loglevel",
-        log_level,
+        "info",
     ]

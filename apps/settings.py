@@ -10,6 +10,8 @@ from pathlib import Path
 
 PREFIX = "OMS_"
 
+#: Workers per service at most: worker n listens on the service's port + 100 n.
+MAX_WORKERS = 9
 #: The web port each service listens on unless told otherwise.
 DEFAULT_PORTS = {"order": 8070, "inventory": 8071, "payment": 8072}
 
@@ -32,7 +34,6 @@ class Settings:
     #: A short session keeps Tansu's JoinGroup hold (half the session) short.
     session_timeout: float = 3.0
     heartbeat_interval: float = 0.5
-    log_level: str = "info"
     #: Seconds a payment may stay PENDING before it fails with reason TIMEOUT.
     payment_timeout: float = 60.0
     #: The simulated gateway declines larger amounts (LIMIT_EXCEEDED).
@@ -60,8 +61,8 @@ class Settings:
     def validate(self) -> None:
         if self.partitions < 1:
             raise ValueError(f"{PREFIX}PARTITIONS must be at least 1, not {self.partitions}")
-        if not 1 <= self.workers <= 9:
-            raise ValueError(f"{PREFIX}WORKERS must be within 1..9, not {self.workers}")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise ValueError(f"{PREFIX}WORKERS must be within 1..{MAX_WORKERS}, not {self.workers}")
         if self.request_timeout <= 0:
             raise ValueError(f"{PREFIX}REQUEST_TIMEOUT must be positive")
         if not 0 <= self.fetch_wait_ms <= 1500:

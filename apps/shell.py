@@ -40,7 +40,7 @@ async def apply(
     after: Model | None,
     changed: bool,
     events: Iterable[Event] = (),
-    event_topics: Mapping[str, Any] | None = None,
+    event_topics: Mapping[str, Any],
     replies: Iterable[tuple[ReplyAddress, Any]] = (),
 ) -> None:
     """Write `after` under `key` if `changed`, then publish `events` and send `replies`."""
@@ -50,7 +50,6 @@ async def apply(
         if before is None or getattr(before, "status", None) != status:
             logger.info("%s %s: %s", table.name, key, status)
     for event in events:
-        assert event_topics is not None
         await event_topics[event.type].send(key=key, value=event)
     for address, reply in replies:
         await send_reply(app, address, reply)

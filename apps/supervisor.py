@@ -237,7 +237,7 @@ class Supervisor:
                 )
             await self._wait_for_an_exit(at_most=self.poll_interval)
 
-    async def _wait_for_an_exit(self, at_most: float | None) -> None:
+    async def _wait_for_an_exit(self, at_most: float) -> None:
         exits = [
             process.output.exited
             for process in self._processes()
@@ -246,7 +246,7 @@ class Supervisor:
         if exits:
             await asyncio.wait(exits, timeout=at_most, return_when=asyncio.FIRST_COMPLETED)
         else:
-            await asyncio.sleep(self.poll_interval if at_most is None else at_most)
+            await asyncio.sleep(at_most)
 
     async def _raise_if_any_exited(self) -> None:
         for process in self._processes():

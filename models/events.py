@@ -84,10 +84,6 @@ class PaymentRefunded(Event):
     reason: str = "REFUNDED"
 
 
-#: The payment outcomes after which inventory puts the order's stock back.
-StockReleasingEvent = PaymentFailed | PaymentCancelled | PaymentRefunded
-
-
 def event_id(order_id: str, event_type: str, variant: str = "") -> str:
     """A deterministic id: the same fact about the same order always has the same id."""
     return "/".join(part for part in (order_id, event_type, variant) if part)

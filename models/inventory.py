@@ -191,3 +191,12 @@ class StockReply(Model):
 
     product: Product | None = None
     rejection: Rejection | None = None
+
+    @property
+    def error(self) -> str | None:
+        """The rejection's code, named like the other agents' refusals."""
+        return None if self.rejection is None else self.rejection.code
+
+    @property
+    def message(self) -> str | None:
+        return None if self.rejection is None else self.rejection.message

@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import datetime
 from typing import Annotated, Literal
+from uuid import uuid4
 
 from pydantic import Field, model_validator
 
@@ -39,7 +40,17 @@ class NewOrder(Model):
 
 def order_id_for_key(idempotency_key: str) -> str:
     """One order per idempotency key: its id follows from the key."""
-    return "o-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+    return _order_id(hashlib.sha256(idempotency_key.encode()).hexdigest())
+
+
+def new_order_id() -> str:
+    """The id of an order placed without an idempotency key: a random one."""
+    return _order_id(uuid4().hex)
+
+
+def _order_id(hex_digits: str) -> str:
+    """Every order id has one shape: `o-` and 24 hex digits."""
+    return "o-" + hex_digits[:24]
 
 
 class OrderFilter(Page):

@@ -57,6 +57,11 @@ class Payment(Model):
     updated_at: datetime
     waiting: tuple[ReplyAddress, ...] = ()
 
+    @property
+    def exists(self) -> bool:
+        """Whether this is a payment yet: an AWAITING one is only an order it waits on."""
+        return self.status != "AWAITING"
+
     def public(self) -> dict[str, object]:
         view = self.model_dump(
             mode="json",

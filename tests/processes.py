@@ -162,6 +162,17 @@ class Worker:
     def delete(self, path: str) -> Response:
         return http("DELETE", self.url + path)
 
+    def create_product(self, **fields: Any) -> dict[str, Any]:
+        """POST /products with `fields`, which must answer 201; the product created."""
+        response = self.post("/products", fields)
+        assert response.status == 201, response.body
+        return dict(response.body)
+
+    def level(self, product_id: str) -> tuple[int, int, int]:
+        """A product's stock as (available, reserved, sold)."""
+        product = self.get(f"/products/{product_id}").body
+        return product["available"], product["reserved"], product["sold"]
+
 
 def publish(broker: Broker, topic: str, records: list[tuple[str, Any]]) -> None:
     """Produce `(key, value)` records to `topic` in one burst, JSON-encoded like Faust does."""

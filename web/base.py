@@ -7,16 +7,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
-import aiohttp
 from aiohttp import web as aiohttp_web
 from faust.exceptions import SameNode
 from faust.web import Request, Response, View
-from faust.web.exceptions import ServiceUnavailable, WebError
+from faust.web.exceptions import ServiceUnavailable
 from pydantic import BaseModel, ValidationError
 
 from apps.readiness import not_ready_reason
 from models.base import IDENTIFIER
-from web.errors import ApiError, BadRequest, NotFound, NotReady, PayloadTooLarge
+from web.errors import UNREACHABLE, ApiError, BadRequest, NotFound, NotReady, PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +46,6 @@ class ServiceView(View):
             return self.problem(exc)
         except aiohttp_web.HTTPRequestEntityTooLarge as exc:
             return self.problem(PayloadTooLarge(exc.text or "request body too large"))
-        except WebError as exc:  # raised by Faust's own helpers
-            return self.problem(ApiError(str(exc.detail), code=type(exc).__name__.upper()))
         except Exception:
             logger.exception("%s %s failed", request.method, request.path)
             return self.problem(ApiError("internal error"))
@@ -95,5 +92,5 @@ class ServiceView(View):
                 return await self.app.router.route_req(table.name, key, self.web, request)
         except SameNode:
             return await answer()
-        except (ServiceUnavailable, aiohttp.ClientError) as exc:
+        except (ServiceUnavailable, *UNREACHABLE) as exc:
             raise NotReady(f"the worker owning {key!r} cannot be reached: {exc!r}") from None

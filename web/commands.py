@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from uuid import uuid4
+
+from pydantic import BaseModel
 
 from apps import replies
 from web.errors import ApiError, GatewayTimeout
 
 logger = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=BaseModel)
 
 
 def new_id() -> str:
@@ -44,3 +48,25 @@ def refusal(
     """The API error for an agent's refusal named `error`."""
     kind, code = refusals[error]
     return kind(message or error, code=code, details=details)
+
+
+def no_details(reply: Any) -> list[Any]:
+    return []
+
+
+async def send_command(
+    app: Any,
+    topic: Any,
+    key: str,
+    command: Any,
+    reply_type: type[R],
+    refusals: Refusals,
+    *,
+    details: Callable[[R], list[Any]] = no_details,
+) -> R:
+    """The owning agent's reply to `command` as `reply_type`; a refusal it states in its
+    `error` and `message` is raised as the API error, with `details(reply)`."""
+    reply: Any = reply_type.model_validate(await ask(app, topic, key, command))
+    if reply.error is not None:
+        raise refusal(refusals, reply.error, reply.message, details(reply))
+    return reply

@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import aiohttp
 from pydantic import ValidationError
+
+#: What asking another worker over HTTP raises when it cannot be reached: aiohttp's own
+#: errors (a dropped connection is no OSError) and the socket's (a timeout is no ClientError).
+UNREACHABLE: tuple[type[Exception], ...] = (OSError, aiohttp.ClientError)
 
 
 class ApiError(Exception):

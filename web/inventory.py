@@ -20,20 +20,29 @@ from models.inventory import (
     UpdateProduct,
 )
 from web.base import ServiceView, path_id
-from web.commands import ask, new_id
+from web.commands import Refusals, new_id, send_command
 from web.errors import Conflict, GatewayTimeout, NotFound
 from web.listing import gather_page, local_page
 from web.openapi import Operation
 
+#: How the stock agent's rejections read over HTTP: each keeps its own code.
+REFUSALS: Refusals = {
+    "PRODUCT_NOT_FOUND": (NotFound, "PRODUCT_NOT_FOUND"),
+    "PRODUCT_EXISTS": (Conflict, "PRODUCT_EXISTS"),
+    "INSUFFICIENT_STOCK": (Conflict, "INSUFFICIENT_STOCK"),
+}
+
 
 async def send(command: CreateProduct | UpdateProduct | AddStock | RemoveStock) -> Product:
     """Have the stock agent apply `command`; its product, or the rejection as an error."""
-    reply = StockReply.model_validate(
-        await ask(app, stock_commands_topic, command.product_id, command)
+    reply = await send_command(
+        app,
+        stock_commands_topic,
+        command.product_id,
+        command,
+        StockReply,
+        REFUSALS,
     )
-    if reply.rejection is not None:
-        error = NotFound if reply.rejection.code == "PRODUCT_NOT_FOUND" else Conflict
-        raise error(reply.rejection.message, code=reply.rejection.code)
     assert reply.product is not None
     return reply.product
 

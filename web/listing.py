@@ -17,7 +17,7 @@ from faust.web import Request
 from yarl import URL
 
 from models.base import Page
-from web.errors import NotReady
+from web.errors import UNREACHABLE, NotReady
 
 Item = dict[str, Any]
 Order = Callable[[Iterable[Item]], list[Item]]
@@ -56,9 +56,10 @@ async def gather_page(
 ) -> Item:
     """Merge this worker's page `mine` with those of the other workers holding the table.
 
-    The others are asked for `path` (this request's own by default) with the same query.
+    The others are asked for `path` (this request's own by default) with the same query;
+    a worker so asked (`page.scope` is local) answers with its own page only.
     """
-    if request.query.get(LOCAL_SCOPE) == "local":
+    if page.scope == "local":
         return mine
     own = _ident(URL(str(app.conf.canonical_url)))
     others = [url for url in app.router.table_metadata(table_name) if _ident(URL(url)) != own]
@@ -82,7 +83,7 @@ async def _fetch(app: Any, request: Request, url: str, page: Page, path: str) ->
             if response.status == 200:
                 return dict(await response.json())
             reason = f"answered {response.status}"
-    except OSError as exc:
+    except UNREACHABLE as exc:
         reason = str(exc)
     raise NotReady(f"worker {url} could not list its items: {reason}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import inspect
 import re
@@ -261,13 +262,23 @@ def register(app: Any) -> None:
     # A directory of files, not a page: it is no part of the API the document describes.
     app.web.add_static(ASSETS, swagger_ui_path)
 
+    # Built on the first request and kept: not now, as the service registers its own
+    # views after these, and they do not change once the worker serves.
+    @functools.cache
+    def built_document() -> dict[str, Any]:
+        return document(app)
+
+    @functools.cache
+    def built_page() -> str:
+        return swagger_page(f"{app.conf.id} API")
+
     @app.page("/openapi.json")
     class OpenApiDocument(ServiceView):
         serves_before_ready = True  # the API can be read while the worker starts
 
         @Operation("This service's OpenAPI document", {200: None})
         async def get(self, request: Request) -> Response:
-            return self.json(document(self.app))
+            return self.json(built_document())
 
     @app.page("/docs")
     class SwaggerUi(ServiceView):
@@ -275,4 +286,4 @@ def register(app: Any) -> None:
 
         @Operation("Swagger UI for this document", {200: None}, media_type="text/html")
         async def get(self, request: Request) -> Response:
-            return self.html(swagger_page(f"{self.app.conf.id} API"))
+            return self.html(built_page())

@@ -19,10 +19,11 @@ from models.orders import (
     PlaceOrder,
     PublicOrder,
     WaitQuery,
+    new_order_id,
     order_id_for_key,
 )
 from web.base import ServiceView, path_id
-from web.commands import Refusals, ask, new_id, refusal
+from web.commands import Refusals, new_id, send_command
 from web.errors import BadRequest, Conflict, GatewayTimeout, NotFound
 from web.listing import gather_page, local_page
 from web.openapi import Operation
@@ -43,23 +44,26 @@ IDEMPOTENCY_KEY = {
 }
 
 
+def order_details(reply: OrderReply) -> list[object]:
+    """A refusal details the order as it stands, when there is one."""
+    return [reply.order.public()] if reply.order is not None else []
+
+
 async def send(command: PlaceOrder | CancelOrder) -> OrderReply:
     """Have the order agent apply `command`; its answer, or its refusal as an error."""
-    reply = OrderReply.model_validate(await ask(app, commands_topic, command.order_id, command))
-    if reply.error is not None:
-        details = [reply.order.public()] if reply.order is not None else []
-        raise refusal(REFUSALS, reply.error, reply.message, details)
-    return reply
+    return await send_command(
+        app, commands_topic, command.order_id, command, OrderReply, REFUSALS, details=order_details
+    )
 
 
 def order_id(request: Request) -> str:
     """The id of the order a POST places: from its Idempotency-Key, or a new one."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
-        return f"o-{new_id()[:24]}"
+        return new_order_id()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise BadRequest(
-            "Idempotency-Key must be 1 to 255 printable characters",
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
             details=[{"field": "Idempotency-Key", "message": "invalid"}],
         )
     return order_id_for_key(key)

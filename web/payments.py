@@ -18,7 +18,7 @@ from models.payments import (
     order_id_of,
 )
 from web.base import ServiceView, path_id
-from web.commands import Refusals, ask, refusal
+from web.commands import Refusals, send_command
 from web.errors import Conflict, GatewayTimeout, NotFound
 from web.listing import gather_page, local_page
 from web.openapi import Operation
@@ -33,16 +33,11 @@ REFUSALS: Refusals = {
 
 async def send(command: Prepay | ChangePaymentStatus) -> Payment:
     """Have the payment agent apply `command`; the payment, or the refusal as an error."""
-    reply = PaymentReply.model_validate(await ask(app, commands_topic, command.order_id, command))
-    if reply.error is not None:
-        raise refusal(REFUSALS, reply.error, reply.message)
+    reply = await send_command(
+        app, commands_topic, command.order_id, command, PaymentReply, REFUSALS
+    )
     assert reply.payment is not None
     return reply.payment
-
-
-def visible(payment: Payment | None) -> bool:
-    """An order merely known to the payment service is not a payment yet."""
-    return payment is not None and payment.status != "AWAITING"
 
 
 @app.page("/payments")
@@ -52,7 +47,7 @@ class Payments(ServiceView):
         query = self.query(request, PaymentFilter)
 
         def render(payment: Payment) -> dict[str, object] | None:
-            if not visible(payment) or query.status not in (None, payment.status):
+            if not payment.exists or query.status not in (None, payment.status):
                 return None
             if query.order_id not in (None, payment.order_id):
                 return None
@@ -100,13 +95,12 @@ class PaymentById(ServiceView):
         order_id = order_id_of(payment_id)
         if order_id is None:
             raise NotFound(f"no payment {payment_id!r}")
-        path_id(order_id, "payment for order")
+        key = path_id(order_id, "payment for order")
 
         async def answer() -> Response:
-            payment = payments.get(order_id)
-            if not visible(payment):
+            payment = payments.get(key)
+            if payment is None or not payment.exists:
                 raise NotFound(f"no payment {payment_id!r}")
-            assert payment is not None
             return self.json(payment.public())
 
-        return await self.routed(request, payments, order_id, answer)
+        return await self.routed(request, payments, key, answer)

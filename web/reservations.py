@@ -17,7 +17,7 @@ from models.reservations import (
     ReserveStock,
 )
 from web.base import ServiceView, path_id
-from web.commands import Refusals, ask, refusal
+from web.commands import Refusals, send_command
 from web.errors import Conflict, GatewayTimeout, NotFound
 from web.listing import gather_page, local_page
 from web.openapi import Operation
@@ -32,11 +32,9 @@ REFUSALS: Refusals = {
 
 async def send(command: ReserveStock | ReleaseReservation) -> Reservation:
     """Have the reservation agent settle `command`; the reservation, or why not."""
-    reply = ReservationReply.model_validate(
-        await ask(app, reservation_commands_topic, command.order_id, command)
+    reply = await send_command(
+        app, reservation_commands_topic, command.order_id, command, ReservationReply, REFUSALS
     )
-    if reply.error is not None:
-        raise refusal(REFUSALS, reply.error, reply.message)
     assert reply.reservation is not None
     return reply.reservation
 

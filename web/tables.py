@@ -49,10 +49,11 @@ def register(app: Any) -> None:
             "The tables, with their key counts over all workers", {200: TableList}, query=Page
         )
         async def get(self, request: Request) -> Response:
-            self.query(request, Page)  # nothing to choose, but unknown parameters are refused
+            # Only the scope to choose, but unknown parameters are refused.
+            scope = self.query(request, Page).scope
             listed = []
             for name in sorted(app.tables):
-                counted = await page_of(self, request, name, Page(limit=1))
+                counted = await page_of(self, request, name, Page(limit=1, scope=scope))
                 listed.append(
                     {"name": name, "keys": counted["total"], "help": app.tables[name].help}
                 )

@@ -3,12 +3,12 @@
 - `apply_stock_commands` owns the stock table (keyed by product id). It applies the
   catalog and stock-level commands of the REST views and replies to them. It also
   applies the line commands of reservations and answers each with a line result.
-
-Each agent yields what it decided for every event (or None if the event was dead-
-lettered): nothing consumes it in production, and tests read it.
 - `reserve_stock` owns the reservation table (keyed by order id). It opens a
   reservation on ORDER.CREATED (or a manual hold), collects the line results,
   releases or commits on the payment's outcome, and emits the inventory's saga events.
+
+Each agent yields what it decided for every event (or None if the event was dead-
+lettered): nothing consumes it in production, and tests read it.
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ def _place(order: Order | None, place: PlaceOrder, now: datetime) -> Decision:
             return _refuse(order, "IDEMPOTENCY_CONFLICT", "this key placed another order")
         # The same request again: the same order. A replay of the very command that
         # placed it re-emits ORDER.CREATED, in case the first sending was lost.
-        replayed = (_created(order, now),) if place.command_id == order.placed_by else ()
+        replayed = (_created(order),) if place.command_id == order.placed_by else ()
         return Decision(order, events=replayed, reply=OrderReply(order=order))
     new = Order(
         id=place.order_id,
@@ -124,7 +124,7 @@ def _place(order: Order | None, place: PlaceOrder, now: datetime) -> Decision:
         placed_by=place.command_id,
     )
     return Decision(
-        new, changed=True, events=(_created(new, now),), reply=OrderReply(order=new, created=True)
+        new, changed=True, events=(_created(new),), reply=OrderReply(order=new, created=True)
     )
 
 
@@ -178,7 +178,7 @@ def _payment(order: Order, status: str, now: datetime) -> Order:
     return _update(order, now, payment_status=status)
 
 
-def _created(order: Order, now: datetime) -> OrderCreated:
+def _created(order: Order) -> OrderCreated:
     return OrderCreated.model_validate(
         {
             "event_id": event_id(order.id, "ORDER.CREATED"),

@@ -89,6 +89,8 @@ async def make_gateway_request(event: Any) -> GatewayAnswered:
     return answer
 
 
+#: How long a payment may stay pending (OMS_PAYMENT_TIMEOUT).
+PAYMENT_TIMEOUT = timedelta(seconds=app.settings.payment_timeout)
 #: Timeouts sent and not yet answered, so the timer asks once per pending charge.
 _timeouts_sent: set[tuple[str, datetime]] = set()
 
@@ -98,8 +100,7 @@ async def time_out_payments() -> None:
     """Ask the owning agent to fail each payment this worker sees pending too long."""
     if await not_ready_reason(app) is not None:
         return
-    timeout = timedelta(seconds=app.settings.payment_timeout)
-    due = core.overdue(list(payments.values()), utcnow(), timeout)
+    due = core.overdue(payments.values(), utcnow(), PAYMENT_TIMEOUT)
     # Forget what was answered since, so the set holds only what is still due.
     _timeouts_sent.intersection_update((t.order_id, t.charged_at) for t in due)
     for timed_out in due:

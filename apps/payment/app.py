@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import topics
-from apps.payment.gateway import SimulatedGateway
+from apps.payment.gateway import Gateway, SimulatedGateway
 from apps.runtime import create_app
 from models.payments import Payment
 
@@ -29,4 +29,4 @@ payments = app.Table(
     help="Payments by order id: one per order, from the order's token to money.",
 )
 
-gateway = SimulatedGateway(limit=app.settings.payment_limit)
+gateway: Gateway = SimulatedGateway(limit=app.settings.payment_limit)

@@ -198,7 +198,7 @@ def _timed_out(payment: Payment | None, timeout: TimeOutPayment, now: datetime) 
 def _prepay(
     payment: Payment | None, prepay: Prepay, now: datetime, reply_to: ReplyAddress | None
 ) -> Decision:
-    if payment is not None and payment.status != "AWAITING":
+    if payment is not None and payment.exists:
         return _answer(payment, reply_to, "EXISTS", f"order {prepay.order_id!r} has a payment")
     prepaid = {
         "source": "prepayment",
@@ -217,7 +217,7 @@ def _change(
     now: datetime,
     reply_to: ReplyAddress | None,
 ) -> Decision:
-    if payment is None or payment.status == "AWAITING":
+    if payment is None or not payment.exists:
         return _answer(payment, reply_to, "NOT_FOUND", f"no payment for order {change.order_id!r}")
     match payment.status, change.status:
         case "PENDING", "COMPLETED":

@@ -17,15 +17,13 @@ answer (kept in the simulator's memory, like a real gateway keeps it).
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol
 
-logger = logging.getLogger(__name__)
+from apps.retrying import retrying
 
 Outcome = Literal["CAPTURED", "DECLINED", "PENDING", "REFUNDED"]
 
@@ -56,7 +54,6 @@ class SimulatedGateway:
     def __init__(self, limit: Decimal) -> None:
         self.limit = limit
         self._answers: dict[str, GatewayResult] = {}
-        self._refunds: set[str] = set()
         self._attempts: Counter[str] = Counter()
 
     async def charge(self, payment_id: str, amount: Decimal, token: str | None) -> GatewayResult:
@@ -73,7 +70,6 @@ class SimulatedGateway:
         return answer
 
     async def refund(self, payment_id: str, amount: Decimal) -> GatewayResult:
-        self._refunds.add(payment_id)
         return GatewayResult("REFUNDED")
 
     def _decide(self, amount: Decimal, token: str | None) -> GatewayResult:
@@ -97,16 +93,10 @@ async def with_retries(
     first_backoff: float = 0.1,
 ) -> GatewayResult:
     """`call()`, retried with exponential backoff while the gateway fails transiently."""
-    backoff = first_backoff
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except TransientGatewayError as exc:
-            if attempt == attempts:
-                raise
-            logger.warning(
-                "gateway attempt %d failed (%s); retrying in %.2f s", attempt, exc, backoff
-            )
-            await asyncio.sleep(backoff)
-            backoff *= 2
-    raise AssertionError("unreachable")
+    return await retrying(
+        call,
+        on=(TransientGatewayError,),
+        attempts=attempts,
+        first_backoff=first_backoff,
+        what="gateway",
+    )

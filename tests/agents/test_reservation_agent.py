@@ -5,33 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
 
 import pytest
 
 from apps.inventory.agents import reserve_stock
 from apps.inventory.app import reservations
-from models.base import utcnow
-from models.events import OrderCreated, OrderLine, PaymentFailed, event_id
+from models.events import PaymentFailed
 from models.reservations import LineGranted, LineRefused
 from tests.agents.conftest import Sent
+from tests.saga import order_created, saga_event
 
 
 @pytest.fixture
 async def agent(sent: Sent) -> AsyncIterator[Any]:
     async with reserve_stock.test_context() as agent:
         yield agent
-
-
-def order(**lines: int) -> OrderCreated:
-    order_id = f"o-{uuid4().hex[:8]}"
-    return OrderCreated(
-        event_id=event_id(order_id, "ORDER.CREATED"),
-        order_id=order_id,
-        occurred_at=utcnow(),
-        customer_id="c1",
-        items=tuple(OrderLine(product_id=p, quantity=q) for p, q in lines.items()),
-    )
 
 
 def granted(order_id: str, product_id: str, quantity: int) -> LineGranted:
@@ -49,7 +37,7 @@ def types_sent(sent: Sent, topic: str) -> list[str]:
 
 
 async def test_an_order_asks_the_stock_agent_to_hold_each_line(agent: Any, sent: Sent) -> None:
-    created = order(a=2, b=1)
+    created = order_created(a=2, b=1)
 
     await put(agent, created, partition=1)
 
@@ -59,7 +47,7 @@ async def test_an_order_asks_the_stock_agent_to_hold_each_line(agent: Any, sent:
 
 
 async def test_once_every_line_is_granted_the_order_is_reserved(agent: Any, sent: Sent) -> None:
-    created = order(a=2, b=1)
+    created = order_created(a=2, b=1)
     await put(agent, created, partition=2)
 
     await put(agent, granted(created.order_id, "a", 2), partition=2)
@@ -71,7 +59,7 @@ async def test_once_every_line_is_granted_the_order_is_reserved(agent: Any, sent
 
 
 async def test_a_refused_line_releases_the_granted_one(agent: Any, sent: Sent) -> None:
-    created = order(a=2, b=1)
+    created = order_created(a=2, b=1)
     await put(agent, created, partition=3)
     await put(agent, granted(created.order_id, "a", 2), partition=3)
 
@@ -88,7 +76,7 @@ async def test_a_refused_line_releases_the_granted_one(agent: Any, sent: Sent) -
 async def test_orders_on_different_partitions_keep_their_own_reservations(
     agent: Any, sent: Sent
 ) -> None:
-    first, second = order(a=1), order(a=1)
+    first, second = order_created(a=1), order_created(a=1)
     await put(agent, first, partition=0)
     await put(agent, second, partition=5)
 
@@ -104,15 +92,10 @@ async def test_an_event_on_another_partition_than_its_order_finds_no_reservation
     # Why every saga event is keyed by order id: inside an event, RocksDB only shows
     # that event's partition, so a mis-keyed payment failure meets no reservation
     # and leaves a tombstone there instead of releasing the order's stock.
-    created = order(a=1)
+    created = order_created(a=1)
     await put(agent, created, partition=6)
     await put(agent, granted(created.order_id, "a", 1), partition=6)
-    failure = PaymentFailed(
-        event_id=event_id(created.order_id, "PAYMENT.FAIL"),
-        order_id=created.order_id,
-        occurred_at=utcnow(),
-        reason="CARD_DECLINED",
-    )
+    failure = saga_event(PaymentFailed, created.order_id, reason="CARD_DECLINED")
 
     await put(agent, failure, partition=7)
 

@@ -30,13 +30,13 @@ class System:
 
     def product(self, stock: int = 10, price: str = "5.00", *, active: bool = True) -> str:
         product_id = f"p-{uuid4().hex[:8]}"
-        body = {"id": product_id, "name": product_id, "price": price, "stock": stock}
-        assert self.inventory.post("/products", {**body, "active": active}).status == 201
+        self.inventory.create_product(
+            id=product_id, name=product_id, price=price, stock=stock, active=active
+        )
         return product_id
 
     def level(self, product_id: str) -> tuple[int, int, int]:
-        product = self.inventory.get(f"/products/{product_id}").body
-        return product["available"], product["reserved"], product["sold"]
+        return self.inventory.level(product_id)
 
     def place(self, token: str | None = None, **lines: int) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -71,8 +71,8 @@ class System:
     def payment_of(self, order_id: str) -> Response:
         return self.payment.get(f"/payments/pay-{order_id}")
 
-    def poll(self, check: Callable[[], bool]) -> None:
-        poll(check)
+    def poll(self, check: Callable[[], bool], what: str = "the condition") -> None:
+        poll(check, what)
 
 
 @pytest.fixture(scope="session")

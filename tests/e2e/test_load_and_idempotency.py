@@ -25,7 +25,10 @@ def test_a_hundred_concurrent_orders_for_twenty_in_stock_confirm_exactly_twenty(
     outcomes = [(order["status"], (order["reason"] or "").split(":")[0]) for order in orders]
     assert outcomes.count(("CONFIRMED", "")) == 20
     assert outcomes.count(("FAILED", "OUT_OF_STOCK")) == 80
-    system.poll(lambda: system.level(product) == (0, 0, 20))
+    system.poll(
+        lambda: system.level(product) == (0, 0, 20),
+        f"{product} at 0 available, 0 reserved, 20 sold",
+    )
 
 
 def test_twenty_identical_posts_with_one_idempotency_key_make_one_order(system: System) -> None:
@@ -45,7 +48,10 @@ def test_twenty_identical_posts_with_one_idempotency_key_make_one_order(system: 
     listed = system.order.get(f"/orders?customer_id={customer}").body
     assert listed["total"] == 1
     system.settled(responses[0].body["id"])
-    system.poll(lambda: system.level(product) == (49, 0, 1))
+    system.poll(
+        lambda: system.level(product) == (49, 0, 1),
+        f"{product} at 49 available, 0 reserved, 1 sold",
+    )
 
 
 def test_the_same_key_with_another_body_is_a_conflict(system: System) -> None:

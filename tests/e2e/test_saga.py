@@ -26,7 +26,10 @@ def test_happy_path__the_order_is_confirmed_the_stock_sold_and_the_payment_compl
     assert (order["amount"], order["items"][0]["unit_price"]) == ("9.00", "4.50")
     assert order["payment_status"] == "COMPLETED"
     assert system.payment_of(placed["id"]).body["status"] == "COMPLETED"
-    system.poll(lambda: system.level(product) == (8, 0, 2))
+    system.poll(
+        lambda: system.level(product) == (8, 0, 2),
+        f"{product} at 8 available, 0 reserved, 2 sold",
+    )
 
 
 @pytest.mark.parametrize(
@@ -67,7 +70,10 @@ def test_a_payment_that_fails_fails_the_order_and_releases_the_stock(
 
     assert (order["status"], order["reason"]) == ("FAILED", reason)
     assert system.payment_of(order["id"]).body["status"] == "FAILED"
-    system.poll(lambda: system.level(product) == (5, 0, 0))
+    system.poll(
+        lambda: system.level(product) == (5, 0, 0),
+        f"{product} at 5 available, 0 reserved, 0 sold",
+    )
 
 
 def test_a_flaky_payment_succeeds_on_retry(system: System) -> None:

@@ -23,10 +23,8 @@ def new_id() -> str:
 
 
 def create(inventory: Worker, **fields: object) -> dict[str, object]:
-    body = {"id": new_id(), "name": "Widget", "price": "19.90", "stock": 5, **fields}
-    response = inventory.post("/products", body)
-    assert response.status == 201, response.body
-    return dict(response.body)
+    defaults = {"id": new_id(), "name": "Widget", "price": "19.90", "stock": 5}
+    return inventory.create_product(**{**defaults, **fields})
 
 
 def test_creating_a_product_answers_201_with_its_location_and_state(inventory: Worker) -> None:

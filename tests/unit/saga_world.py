@@ -15,7 +15,7 @@ from typing import Any
 
 from apps.inventory.core import reservations, stock
 from models.events import Event, OrderCreated, OrderLine, event_id
-from models.inventory import AddStock, CreateProduct, Product
+from models.inventory import CreateProduct, Product
 from models.reservations import Reservation
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -30,7 +30,6 @@ class World:
     #: Saga events emitted by the reservation agent, in order.
     events: list[Event] = field(default_factory=list)
     position: int = 0
-    added: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     # -- the outside world ------------------------------------------------------------
 
@@ -48,16 +47,6 @@ class World:
             )
         )
         self.settle()
-
-    def add_stock(self, product_id: str, quantity: int) -> None:
-        self.send_stock(
-            AddStock(
-                command_id=f"add-{self.position}",
-                product_id=product_id,
-                issued_at=NOW,
-                quantity=quantity,
-            )
-        )
 
     def order(self, order_id: str, **lines: int) -> OrderCreated:
         created = OrderCreated(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -309,5 +310,8 @@ async def test_a_restarted_child_comes_back_while_the_watch_raises_nothing(
 
     assert prepared == ["wiped"]
     assert supervisor.pids[0] == old_pids[0] and supervisor.pids[1] != old_pids[1]
+    assert is_alive(supervisor.pids[1])
     assert not watching.done()
     watching.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watching

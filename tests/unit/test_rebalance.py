@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from aiokafka.structs import TopicPartition
 from faust.types import TP
 from mode.utils.queues import FlowControlQueue
@@ -36,18 +37,23 @@ async def test_a_second_resume_keeps_what_was_fetched_since_the_first() -> None:
     assert buffer.get_nowait() == "fetched for the new assignment"
 
 
-async def test_no_offset_is_committed_past_a_record_not_yet_acknowledged() -> None:
+async def test_no_offset_is_committed_past_a_record_not_yet_acknowledged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     consumer = app.consumer
-    consumer._committed_offset[PARTITION] = 4
-    consumer._acked[PARTITION] = [5, 6, 7]  # the record at offset 4 was lost on the way
+    monkeypatch.setitem(consumer._committed_offset, PARTITION, 4)
+    # the record at offset 4 was lost on the way
+    monkeypatch.setitem(consumer._acked, PARTITION, [5, 6, 7])
 
     assert consumer._new_offset(PARTITION) is None
 
 
-async def test_acknowledged_records_from_the_committed_offset_on_are_committed() -> None:
+async def test_acknowledged_records_from_the_committed_offset_on_are_committed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     consumer = app.consumer
-    consumer._committed_offset[PARTITION] = 4
-    consumer._acked[PARTITION] = [4, 5, 7]
+    monkeypatch.setitem(consumer._committed_offset, PARTITION, 4)
+    monkeypatch.setitem(consumer._acked, PARTITION, [4, 5, 7])
 
     assert consumer._new_offset(PARTITION) == 6
 

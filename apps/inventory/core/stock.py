@@ -14,6 +14,7 @@ A repeated line command re-emits its result, in case the first result was lost.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from models.inventory import (
@@ -71,14 +72,16 @@ def handle(product: Product | None, command: AnyStockCommand, position: int) -> 
         case _ if product is None:
             return _reject(None, "PRODUCT_NOT_FOUND", f"no product {command.product_id!r}")
         case UpdateProduct():
-            return _applied(product, command, position, **command.changes.changed())
+            return _applied(product, command, position, command.changes.changed())
         case AddStock():
             return _applied(
                 product,
                 command,
                 position,
-                available=product.available + command.quantity,
-                added=product.added + command.quantity,
+                dict(
+                    available=product.available + command.quantity,
+                    added=product.added + command.quantity,
+                ),
             )
         case RemoveStock():
             if command.quantity > product.available:
@@ -92,8 +95,10 @@ def handle(product: Product | None, command: AnyStockCommand, position: int) -> 
                 product,
                 command,
                 position,
-                available=product.available - command.quantity,
-                removed=product.removed + command.quantity,
+                dict(
+                    available=product.available - command.quantity,
+                    removed=product.removed + command.quantity,
+                ),
             )
 
 
@@ -127,16 +132,23 @@ def _hold(product: Product | None, command: HoldStock, position: int) -> Outcome
     if command.quantity > product.available:
         message = f"{command.quantity} of {product_id!r} asked, {product.available} available"
         return _refuse(product, command, "OUT_OF_STOCK", message)
-    held = _applied(
+    granted = LineGranted(
+        order_id=order_id,
+        product_id=product_id,
+        quantity=command.quantity,
+        unit_price=product.price,
+    )
+    return _applied(
         product,
         command,
         position,
-        available=product.available - command.quantity,
-        reserved=product.reserved + command.quantity,
-        holds={**product.holds, order_id: command.quantity},
+        dict(
+            available=product.available - command.quantity,
+            reserved=product.reserved + command.quantity,
+            holds={**product.holds, order_id: command.quantity},
+        ),
+        results=(granted,),
     )
-    assert held.product is not None
-    return Outcome(held.product, changed=True, results=(_granted(held.product, order_id),))
 
 
 def _release(product: Product | None, command: ReleaseStock, position: int) -> Outcome:
@@ -146,26 +158,30 @@ def _release(product: Product | None, command: ReleaseStock, position: int) -> O
     if command.sold:
         # A refund: the units were sold; this command id is applied once (see `handle`).
         returned = min(command.quantity, product.sold)
-        outcome = _applied(
+        return _applied(
             product,
             command,
             position,
-            available=product.available + returned,
-            sold=product.sold - returned,
+            dict(
+                available=product.available + returned,
+                sold=product.sold - returned,
+            ),
+            results=(released,),
         )
-    elif command.order_id in product.holds:
+    if command.order_id in product.holds:
         held = product.holds[command.order_id]
-        outcome = _applied(
+        return _applied(
             product,
             command,
             position,
-            available=product.available + held,
-            reserved=product.reserved - held,
-            holds=_without(product.holds, command.order_id),
+            dict(
+                available=product.available + held,
+                reserved=product.reserved - held,
+                holds=_without(product.holds, command.order_id),
+            ),
+            results=(released,),
         )
-    else:
-        return Outcome(product, results=(released,))  # nothing held: released already
-    return Outcome(outcome.product, changed=True, results=(released,))
+    return Outcome(product, results=(released,))  # nothing held: released already
 
 
 def _commit(product: Product | None, command: CommitStock, position: int) -> Outcome:
@@ -173,15 +189,17 @@ def _commit(product: Product | None, command: CommitStock, position: int) -> Out
     if product is None or command.order_id not in product.holds:
         return Outcome(product, results=(committed,))  # committed already
     held = product.holds[command.order_id]
-    outcome = _applied(
+    return _applied(
         product,
         command,
         position,
-        reserved=product.reserved - held,
-        sold=product.sold + held,
-        holds=_without(product.holds, command.order_id),
+        dict(
+            reserved=product.reserved - held,
+            sold=product.sold + held,
+            holds=_without(product.holds, command.order_id),
+        ),
+        results=(committed,),
     )
-    return Outcome(outcome.product, changed=True, results=(committed,))
 
 
 def _repeated(product: Product, command: AnyStockCommand) -> Outcome:
@@ -224,7 +242,14 @@ def _refuse(product: Product | None, command: HoldStock, reason: str, message: s
     return Outcome(product, results=(refused,))
 
 
-def _applied(product: Product, command: StockCommand, position: int, **changes: object) -> Outcome:
+def _applied(
+    product: Product,
+    command: StockCommand,
+    position: int,
+    changes: Mapping[str, object],
+    results: tuple[AnyLineResult, ...] = (),
+) -> Outcome:
+    """The product with `changes` made by `command`, to be written, and `results` to send."""
     remembered = (*product.recent_commands, command.command_id)[-REMEMBERED_COMMANDS:]
     updated = product.model_copy(
         update={
@@ -234,7 +259,7 @@ def _applied(product: Product, command: StockCommand, position: int, **changes: 
             "position": position,
         }
     )
-    return Outcome(updated, changed=True)
+    return Outcome(updated, changed=True, results=results)
 
 
 def _reject(product: Product | None, code: str, message: str) -> Outcome:
