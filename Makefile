@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+LEVELS := unit agents integration e2e
 
-.PHONY: run test check lint format clean bench
+.PHONY: run test check lint format clean bench $(addprefix test-,$(LEVELS))
 
 run: $(INSTALLED)
 	$(BIN)/oms up
@@ -14,10 +15,16 @@ run: $(INSTALLED)
 test: $(INSTALLED) check
 	$(BIN)/pytest
 
+# One level of the test pyramid at a time: make test-unit, test-agents, test-integration, test-e2e.
+$(addprefix test-,$(LEVELS)): test-%: $(INSTALLED)
+	$(BIN)/pytest -m $*
+
+# Lint, format, types, and the direction of imports (the contracts in pyproject.toml).
 check: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Throughput and latency of the saga; needs the system up (`make run` in another terminal).
 bench: $(INSTALLED)
@@ -33,4 +40,4 @@ $(INSTALLED): pyproject.toml constraints.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache *.egg-info

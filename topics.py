@@ -1,19 +1,21 @@
 """Every topic of the system, declared once: its name, key, value type and one writer.
 
-A service binds the topics it uses to its app; nothing else names a topic. Keys are
-JSON-serialized app-wide, so a key hashes to the same partition in a topic and in the
-changelog of the table keyed the same way (BROKER.md, "Keys"). Saga events are named
-by their topic: an event's `type` is the name of the topic it travels on.
+A service binds the topics it consumes to its app, and sends every message to the
+topic that carries its type (`route`), keyed by the field the topic names; nothing
+else names a topic. Keys are JSON-serialized app-wide, so a key hashes to the same
+partition in a topic and in the changelog of the table keyed the same way (BROKER.md,
+"Keys"). Saga events are named by their topic: an event's `type` is the name of the
+topic it travels on.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
+import types
+import typing
 from dataclasses import dataclass
-from typing import Any
-
-import faust
+from typing import TYPE_CHECKING, Any
 
 from models.base import wire_type
 from models.dead_letters import DeadLetter
@@ -34,12 +36,16 @@ from models.orders import OrderCommand
 from models.payments import GatewayRequest, PaymentCommand
 from models.reservations import AnyLineResult, ReleaseReservation, ReserveStock
 
+if TYPE_CHECKING:
+    import faust
+
 
 @dataclass(frozen=True)
 class TopicSpec:
     """A topic's contract: what travels on it, keyed by what, written by whom."""
 
     name: str
+    #: The field of the value that is the record's key.
     key: str
     value: Any
     writer: str
@@ -50,6 +56,14 @@ class TopicSpec:
     def wire(self) -> type:
         """The Faust value type that validates what arrives on this topic."""
         return wire_type(self.value, f"Wire[{self.name}]")
+
+    def key_of(self, value: Any) -> str:
+        """The key `value` travels under on this topic."""
+        return str(getattr(value, self.key))
+
+    def carries(self) -> tuple[type, ...]:
+        """The model classes this topic's value may be."""
+        return _members(self.value)
 
 
 def bind(app: faust.App, *specs: TopicSpec) -> faust.TopicT:
@@ -69,9 +83,18 @@ def bind(app: faust.App, *specs: TopicSpec) -> faust.TopicT:
     )
 
 
+def _members(annotation: Any) -> tuple[type, ...]:
+    """The classes of a union (possibly `Annotated`), or the one class."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return tuple(m for arg in typing.get_args(annotation) for m in _members(arg))
+    return (annotation,)
+
+
 def event_spec(model: Any, writer: str) -> TopicSpec:
     """A saga topic: named after its event's type, keyed by order id."""
-    return TopicSpec(model.model_fields["type"].default, "order id", model, writer)
+    return TopicSpec(model.model_fields["type"].default, "order_id", model, writer)
 
 
 # The saga's public contract (DESIGN.md, section 5).
@@ -93,7 +116,7 @@ PAYMENT_OUTCOMES = (PAYMENT_STATUS_UPDATE, PAYMENT_FAIL, PAYMENT_FAIL_CANCEL, PA
 # The order service's internal topic.
 ORDER_COMMANDS = TopicSpec(
     name="order.commands",
-    key="order id",
+    key="order_id",
     value=OrderCommand,
     writer="order: REST views",
 )
@@ -101,19 +124,19 @@ ORDER_COMMANDS = TopicSpec(
 # The inventory's internal topics.
 STOCK_COMMANDS = TopicSpec(
     name="inventory.stock-commands",
-    key="product id",
+    key="product_id",
     value=AnyStockCommand,
     writer="inventory: REST views (catalog and stock levels), reservation agent (lines)",
 )
 LINE_RESULTS = TopicSpec(
     name="inventory.line-results",
-    key="order id",
+    key="order_id",
     value=AnyLineResult,
     writer="inventory: stock agent",
 )
 RESERVATION_COMMANDS = TopicSpec(
     name="inventory.reservation-commands",
-    key="order id",
+    key="order_id",
     value=ReserveStock | ReleaseReservation,
     writer="inventory: REST views",
 )
@@ -122,13 +145,13 @@ RESERVATION_COMMANDS = TopicSpec(
 # The payment service's internal topics.
 PAYMENT_COMMANDS = TopicSpec(
     name="payment.commands",
-    key="order id",
+    key="order_id",
     value=PaymentCommand,
     writer="payment: REST views, gateway agent (answers), timeout timer",
 )
 GATEWAY_REQUESTS = TopicSpec(
     name="payment.gateway-requests",
-    key="order id",
+    key="order_id",
     value=GatewayRequest,
     writer="payment: payment agent",
 )
@@ -136,4 +159,25 @@ GATEWAY_REQUESTS = TopicSpec(
 
 def dead_letters(service: str) -> TopicSpec:
     """Where a service puts what it could not decode or handle, with the error."""
-    return TopicSpec(f"{service}.dead-letters", "source topic", DeadLetter, service)
+    return TopicSpec(f"{service}.dead-letters", "topic", DeadLetter, service)
+
+
+#: Every topic a message is routed to by its type (dead letters go by service).
+ALL = (
+    *ORDER_EVENTS,
+    *INVENTORY_EVENTS,
+    *PAYMENT_OUTCOMES,
+    ORDER_COMMANDS,
+    STOCK_COMMANDS,
+    LINE_RESULTS,
+    RESERVATION_COMMANDS,
+    PAYMENT_COMMANDS,
+    GATEWAY_REQUESTS,
+)
+#: The one topic each message type travels on.
+ROUTES: dict[type, TopicSpec] = {member: spec for spec in ALL for member in spec.carries()}
+
+
+def route(value: Any) -> TopicSpec:
+    """The topic `value` is sent to: the one declared to carry its type."""
+    return ROUTES[type(value)]

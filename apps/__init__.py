@@ -1,1 +1,2 @@
-"""The three services (order, inventory, payment) and the `oms` command that runs them."""
+"""The three services (`order`, `inventory`, `payment`), the `platform` they stand on,
+and the `cli` that runs them."""

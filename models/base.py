@@ -42,6 +42,21 @@ class Model(BaseModel):
         return cls.model_validate(data)
 
 
+Stamped = TypeVar("Stamped", bound=Model)
+
+
+def updated(value: Stamped, now: datetime, **changes: object) -> Stamped:
+    """A copy of the table value `value` with `changes`, updated at `now`."""
+    return value.model_copy(update={**changes, "updated_at": now})
+
+
+class ReplyAddress(Model):
+    """Where a REST view waits for the answer to its command (Faust's reply protocol)."""
+
+    topic: str
+    correlation_id: str
+
+
 def wire_type(union: Any, name: str) -> type:
     """A Faust value type that validates a payload into one member of `union`.
 
@@ -61,8 +76,12 @@ class Page(Model):
 
     limit: int = Field(100, ge=1, le=1000)
     offset: int = Field(0, ge=0)
-    #: Set by one worker asking another for its own items only (see web/listing.py).
+    #: Set by one worker asking another for its own items only (see web/kit/listing.py).
     scope: Literal["local"] | None = None
+
+    def matches(self, value: Any) -> bool:
+        """Whether a list with this query keeps `value`: every value, unless a filter says."""
+        return True
 
 
 T = TypeVar("T")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
@@ -16,6 +16,22 @@ LineQuantity = Annotated[int, Field(ge=1, le=10_000)]
 class OrderLine(Model):
     product_id: Identifier
     quantity: LineQuantity
+
+
+class Lines(Protocol):
+    @property
+    def items(self) -> tuple[OrderLine, ...]: ...
+
+
+Body = TypeVar("Body", bound=Lines)
+
+
+def one_line_per_product(body: Body) -> Body:
+    """Refuse a body whose `items` name a product twice (a model's `after` validator)."""
+    products = [line.product_id for line in body.items]
+    if len(set(products)) != len(products):
+        raise ValueError("each product may appear in one line only")
+    return body
 
 
 class PricedLine(OrderLine):

@@ -59,6 +59,9 @@ class ProductFilter(Page):
 
     active: bool | None = None
 
+    def matches(self, product: Product) -> bool:
+        return self.active in (None, product.active)
+
 
 # Table value ---------------------------------------------------------------
 
@@ -179,24 +182,9 @@ AnyStockCommand = Annotated[
 ]
 
 
-class Rejection(Model):
-    """Why a command was refused; `code` is one of the codes below."""
-
-    code: Literal["PRODUCT_EXISTS", "PRODUCT_NOT_FOUND", "INSUFFICIENT_STOCK"]
-    message: str
-
-
 class StockReply(Model):
-    """The stock agent's answer to a command: the product as it now is, or a rejection."""
+    """The stock agent's answer to a REST command: the product as it now is, or why not."""
 
     product: Product | None = None
-    rejection: Rejection | None = None
-
-    @property
-    def error(self) -> str | None:
-        """The rejection's code, named like the other agents' refusals."""
-        return None if self.rejection is None else self.rejection.code
-
-    @property
-    def message(self) -> str | None:
-        return None if self.rejection is None else self.rejection.message
+    error: Literal["PRODUCT_EXISTS", "PRODUCT_NOT_FOUND", "INSUFFICIENT_STOCK"] | None = None
+    message: str | None = None

@@ -11,7 +11,7 @@ from uuid import uuid4
 from pydantic import Field, model_validator
 
 from models.base import Identifier, Model, Money, Page
-from models.events import OrderLine
+from models.events import OrderLine, one_line_per_product
 
 OrderStatus = Literal["PENDING", "RESERVED", "CONFIRMED", "FAILED", "CANCELLING", "CANCELLED"]
 #: Where an order's saga ends (a confirmed order may still be cancelled or refunded).
@@ -25,12 +25,7 @@ class NewOrder(Model):
     items: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=100)]
     payment_token: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
-    @model_validator(mode="after")
-    def _one_line_per_product(self) -> NewOrder:
-        products = [line.product_id for line in self.items]
-        if len(set(products)) != len(products):
-            raise ValueError("each product may appear in one line only")
-        return self
+    _one_line_per_product = model_validator(mode="after")(one_line_per_product)
 
     def fingerprint(self) -> str:
         """Identifies the body, to tell a repeated request from another one under one key."""
@@ -58,6 +53,12 @@ class OrderFilter(Page):
 
     status: OrderStatus | None = None
     customer_id: Identifier | None = None
+
+    def matches(self, order: Order) -> bool:
+        return self.status in (None, order.status) and self.customer_id in (
+            None,
+            order.customer_id,
+        )
 
 
 class WaitQuery(Model):

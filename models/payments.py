@@ -8,8 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from models.base import Identifier, Model, Money, Page
-from models.reservations import ReplyAddress
+from models.base import Identifier, Model, Money, Page, ReplyAddress
 
 #: Statuses a client sees.
 PublicStatus = Literal["PENDING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDING", "REFUNDED"]
@@ -58,6 +57,11 @@ class Payment(Model):
     waiting: tuple[ReplyAddress, ...] = ()
 
     @property
+    def charged(self) -> Decimal | None:
+        """What the payment charges: the prepaid amount, or the one inventory reserved."""
+        return self.prepaid if self.source == "prepayment" else self.amount
+
+    @property
     def exists(self) -> bool:
         """Whether this is a payment yet: an AWAITING one is only an order it waits on."""
         return self.status != "AWAITING"
@@ -68,7 +72,7 @@ class Payment(Model):
             include={"payment_id", "order_id", "status", "reason", "customer_id", "source"}
             | {"created_at", "updated_at"},
         )
-        charged = self.prepaid if self.source == "prepayment" else self.amount
+        charged = self.charged
         view["amount"] = None if charged is None else f"{charged:.2f}"
         view["id"] = self.payment_id
         return view
@@ -195,3 +199,11 @@ class StatusChange(Model):
 class PaymentFilter(Page):
     status: PublicStatus | None = None
     order_id: Identifier | None = None
+
+    def matches(self, payment: Payment) -> bool:
+        """Payments only: not an order a payment still waits on (AWAITING)."""
+        return (
+            payment.exists
+            and self.status in (None, payment.status)
+            and self.order_id in (None, payment.order_id)
+        )

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from models.base import Identifier, Model, Money, Page
-from models.events import OrderLine
+from models.base import Identifier, Model, Money, Page, ReplyAddress
+from models.events import OrderLine, one_line_per_product
 
 RefusalReason = Literal["OUT_OF_STOCK", "UNKNOWN_PRODUCT", "PRODUCT_INACTIVE"]
 
@@ -101,12 +101,10 @@ class ReservationLine(Model):
     #: Why the line was refused.
     reason: str | None = None
 
-
-class ReplyAddress(Model):
-    """Where a REST view waits for the answer to its command (Faust's reply protocol)."""
-
-    topic: str
-    correlation_id: str
+    @property
+    def keeps_hold(self) -> bool:
+        """Whether a grant for this line is the hold it already has (rather than a new one)."""
+        return self.status in {"GRANTED", "RELEASING", "COMMITTING"}
 
 
 class Reservation(Model):
@@ -129,6 +127,15 @@ class Reservation(Model):
     updated_at: datetime
     waiting: tuple[ReplyAddress, ...] = ()
 
+    def line_for(self, product_id: str) -> ReservationLine | None:
+        return next((line for line in self.lines if line.product_id == product_id), None)
+
+    def lines_with(self, changed: ReservationLine) -> tuple[ReservationLine, ...]:
+        """The lines, with `changed` in place of the line for its product."""
+        return tuple(
+            changed if line.product_id == changed.product_id else line for line in self.lines
+        )
+
     @property
     def settling(self) -> bool:
         return self.status in SETTLING or self.pending is not None
@@ -145,8 +152,9 @@ class Reservation(Model):
 
     @property
     def refusal_code(self) -> str:
-        """Why it was refused, as a code (`OUT_OF_STOCK` of `OUT_OF_STOCK: p1`), else its status."""
-        return (self.reason or self.status).split(":")[0]
+        """Why a hold did not end RESERVED: its first refused line's reason, else its own."""
+        refused = (line.reason for line in self.lines if line.status == "REFUSED" and line.reason)
+        return next(refused, None) or self.reason or self.status
 
     def public(self) -> dict[str, object]:
         """What a client sees of a reservation."""
@@ -158,6 +166,10 @@ class Reservation(Model):
         amount = self.amount
         view["amount"] = None if amount is None else f"{amount:.2f}"
         return view
+
+    def listed(self) -> dict[str, object]:
+        """What a client sees of a reservation in a list: also its order id as `id`."""
+        return {**self.public(), "id": self.order_id}  # lists sort by id
 
 
 class ReservedLine(Model):
@@ -208,15 +220,13 @@ class NewReservation(Model):
     order_id: Identifier
     items: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=100)]
 
-    @model_validator(mode="after")
-    def _one_line_per_product(self) -> NewReservation:
-        products = [line.product_id for line in self.items]
-        if len(set(products)) != len(products):
-            raise ValueError("each product may appear in one line only")
-        return self
+    _one_line_per_product = model_validator(mode="after")(one_line_per_product)
 
 
 class ReservationFilter(Page):
     """Query of `GET /reservations`."""
 
     status: ReservationStatus | None = None
+
+    def matches(self, reservation: Reservation) -> bool:
+        return self.status in (None, reservation.status)

@@ -19,8 +19,8 @@ import aiokafka
 from aiokafka.partitioner import murmur2
 from faust.utils import json as faust_json
 
-from apps.broker import broker_command, free_port, wait_until_listening
-from apps.services import worker_command
+from apps.cli.broker import broker_command, free_port, wait_until_listening
+from apps.cli.workers import worker_command
 
 HOST = "127.0.0.1"
 #: Bounds on waiting; generous, because a slow machine must not fail a test.

@@ -1,1 +1,1 @@
-"""Thin REST views per service, their error rendering and request parsing."""
+"""Thin REST views per service, on the view kit in `web.kit`."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from faust.web import Request, Response
 
-from apps.inventory.app import app, stock, stock_commands_topic
+from apps.inventory.app import app, stock
 from models.base import Listing, utcnow
 from models.inventory import (
     AddStock,
@@ -19,11 +19,13 @@ from models.inventory import (
     StockReply,
     UpdateProduct,
 )
-from web.base import ServiceView, path_id
-from web.commands import Refusals, new_id, send_command
-from web.errors import Conflict, GatewayTimeout, NotFound
-from web.listing import gather_page, local_page
-from web.openapi import Operation
+from web.kit import pages
+from web.kit.base import ServiceView, path_id
+from web.kit.commands import Refusals, new_id, send_command
+from web.kit.errors import Conflict, GatewayTimeout, NotFound
+from web.kit.openapi import Operation
+
+pages.register(app)  # /health, /tables, /openapi.json and /docs
 
 #: How the stock agent's rejections read over HTTP: each keeps its own code.
 REFUSALS: Refusals = {
@@ -35,14 +37,7 @@ REFUSALS: Refusals = {
 
 async def send(command: CreateProduct | UpdateProduct | AddStock | RemoveStock) -> Product:
     """Have the stock agent apply `command`; its product, or the rejection as an error."""
-    reply = await send_command(
-        app,
-        stock_commands_topic,
-        command.product_id,
-        command,
-        StockReply,
-        REFUSALS,
-    )
+    reply = await send_command(app, command, StockReply, REFUSALS)
     assert reply.product is not None
     return reply.product
 
@@ -56,12 +51,7 @@ class Products(ServiceView):
     @Operation("List products, newest first", {200: Listing[PublicProduct]}, query=ProductFilter)
     async def get(self, request: Request) -> Response:
         query = self.query(request, ProductFilter)
-
-        def render(product: Product) -> dict[str, object] | None:
-            return product.public() if query.active in (None, product.active) else None
-
-        mine = local_page(stock.values(), render, query)
-        return self.json(await gather_page(self.app, request, stock.name, mine, query))
+        return await self.listed(request, stock, query, Product.public)
 
     @Operation(
         "Create a product", {201: PublicProduct}, body=NewProduct, errors=(Conflict, GatewayTimeout)

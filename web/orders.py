@@ -7,7 +7,7 @@ import contextlib
 
 from faust.web import Request, Response
 
-from apps.order.app import app, commands_topic, orders, watch
+from apps.order.app import app, orders, watch
 from models.base import Listing, utcnow
 from models.orders import (
     SETTLED,
@@ -22,11 +22,13 @@ from models.orders import (
     new_order_id,
     order_id_for_key,
 )
-from web.base import ServiceView, path_id
-from web.commands import Refusals, new_id, send_command
-from web.errors import BadRequest, Conflict, GatewayTimeout, NotFound
-from web.listing import gather_page, local_page
-from web.openapi import Operation
+from web.kit import pages
+from web.kit.base import ServiceView, path_id
+from web.kit.commands import Refusals, new_id, send_command
+from web.kit.errors import BadRequest, Conflict, GatewayTimeout, NotFound
+from web.kit.openapi import Operation
+
+pages.register(app)  # /health, /tables, /openapi.json and /docs
 
 #: How the order agent's refusals read over HTTP.
 REFUSALS: Refusals = {
@@ -51,9 +53,7 @@ def order_details(reply: OrderReply) -> list[object]:
 
 async def send(command: PlaceOrder | CancelOrder) -> OrderReply:
     """Have the order agent apply `command`; its answer, or its refusal as an error."""
-    return await send_command(
-        app, commands_topic, command.order_id, command, OrderReply, REFUSALS, details=order_details
-    )
+    return await send_command(app, command, OrderReply, REFUSALS, details=order_details)
 
 
 def order_id(request: Request) -> str:
@@ -73,17 +73,7 @@ def order_id(request: Request) -> str:
 class Orders(ServiceView):
     @Operation("List orders, newest first", {200: Listing[PublicOrder]}, query=OrderFilter)
     async def get(self, request: Request) -> Response:
-        query = self.query(request, OrderFilter)
-
-        def render(order: Order) -> dict[str, object] | None:
-            if query.status not in (None, order.status):
-                return None
-            if query.customer_id not in (None, order.customer_id):
-                return None
-            return order.public()
-
-        mine = local_page(orders.values(), render, query)
-        return self.json(await gather_page(self.app, request, orders.name, mine, query))
+        return await self.listed(request, orders, self.query(request, OrderFilter), Order.public)
 
     @Operation(
         "Place an order (status PENDING)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from faust.web import Request, Response
 
-from apps.payment.app import app, commands_topic, payments
+from apps.payment.app import app, payments
 from models.base import Listing
 from models.payments import (
     ChangePaymentStatus,
@@ -17,11 +17,13 @@ from models.payments import (
     StatusChange,
     order_id_of,
 )
-from web.base import ServiceView, path_id
-from web.commands import Refusals, send_command
-from web.errors import Conflict, GatewayTimeout, NotFound
-from web.listing import gather_page, local_page
-from web.openapi import Operation
+from web.kit import pages
+from web.kit.base import ServiceView, path_id
+from web.kit.commands import Refusals, send_command
+from web.kit.errors import Conflict, GatewayTimeout, NotFound
+from web.kit.openapi import Operation
+
+pages.register(app)  # /health, /tables, /openapi.json and /docs
 
 #: How the payment agent's refusals read over HTTP.
 REFUSALS: Refusals = {
@@ -33,9 +35,7 @@ REFUSALS: Refusals = {
 
 async def send(command: Prepay | ChangePaymentStatus) -> Payment:
     """Have the payment agent apply `command`; the payment, or the refusal as an error."""
-    reply = await send_command(
-        app, commands_topic, command.order_id, command, PaymentReply, REFUSALS
-    )
+    reply = await send_command(app, command, PaymentReply, REFUSALS)
     assert reply.payment is not None
     return reply.payment
 
@@ -45,16 +45,7 @@ class Payments(ServiceView):
     @Operation("List payments, newest first", {200: Listing[PublicPayment]}, query=PaymentFilter)
     async def get(self, request: Request) -> Response:
         query = self.query(request, PaymentFilter)
-
-        def render(payment: Payment) -> dict[str, object] | None:
-            if not payment.exists or query.status not in (None, payment.status):
-                return None
-            if query.order_id not in (None, payment.order_id):
-                return None
-            return payment.public()
-
-        mine = local_page(payments.values(), render, query)
-        return self.json(await gather_page(self.app, request, payments.name, mine, query))
+        return await self.listed(request, payments, query, Payment.public)
 
     @Operation(
         "Prepay an order before its reservation",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from faust.web import Request, Response
 
-from apps.inventory.app import app, reservation_commands_topic, reservations
+from apps.inventory.app import app, reservations
 from models.base import Listing, utcnow
 from models.reservations import (
     ListedReservation,
@@ -16,11 +16,10 @@ from models.reservations import (
     ReservationReply,
     ReserveStock,
 )
-from web.base import ServiceView, path_id
-from web.commands import Refusals, send_command
-from web.errors import Conflict, GatewayTimeout, NotFound
-from web.listing import gather_page, local_page
-from web.openapi import Operation
+from web.kit.base import ServiceView, path_id
+from web.kit.commands import Refusals, send_command
+from web.kit.errors import Conflict, GatewayTimeout, NotFound
+from web.kit.openapi import Operation
 
 #: How the reservation agent's refusals read over HTTP.
 REFUSALS: Refusals = {
@@ -32,9 +31,7 @@ REFUSALS: Refusals = {
 
 async def send(command: ReserveStock | ReleaseReservation) -> Reservation:
     """Have the reservation agent settle `command`; the reservation, or why not."""
-    reply = await send_command(
-        app, reservation_commands_topic, command.order_id, command, ReservationReply, REFUSALS
-    )
+    reply = await send_command(app, command, ReservationReply, REFUSALS)
     assert reply.reservation is not None
     return reply.reservation
 
@@ -48,16 +45,7 @@ class Reservations(ServiceView):
     )
     async def get(self, request: Request) -> Response:
         query = self.query(request, ReservationFilter)
-
-        def render(reservation: Reservation) -> dict[str, object] | None:
-            if query.status not in (None, reservation.status):
-                return None
-            view = reservation.public()
-            view["id"] = reservation.order_id  # lists sort by id
-            return view
-
-        mine = local_page(reservations.values(), render, query)
-        return self.json(await gather_page(self.app, request, reservations.name, mine, query))
+        return await self.listed(request, reservations, query, Reservation.listed)
 
     @Operation(
         "Hold stock for an order by hand, all lines or none",

@@ -1,11 +1,10 @@
 """The inventory service: products, stock, and reservations (its part of the saga).
 
-`faust -A apps.inventory worker` finds `app` here, with its agents and views.
+`faust -A apps.inventory worker` finds `app` here, with its agents; the app names
+its REST views (`web.inventory`, `web.reservations`), which Faust imports at start.
 """
 
 from apps.inventory import agents
 from apps.inventory.app import app
-from web import inventory as views
-from web import reservations as reservation_views
 
-__all__ = ["agents", "app", "reservation_views", "views"]
+__all__ = ["agents", "app"]

@@ -1,4 +1,4 @@
-"""The inventory agents: each reads state, asks the core, writes its table and sends.
+"""The inventory agents: each reads state, asks its core, and applies the decision.
 
 - `apply_stock_commands` owns the stock table (keyed by product id). It applies the
   catalog and stock-level commands of the REST views and replies to them. It also
@@ -13,14 +13,11 @@ lettered): nothing consumes it in production, and tests read it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from apps.inventory.app import (
     app,
-    event_topics,
-    line_results_topic,
     reservation_inputs_topic,
     reservations,
     stock,
@@ -28,58 +25,39 @@ from apps.inventory.app import (
 )
 from apps.inventory.core import reservations as reservation_rules
 from apps.inventory.core import stock as stock_rules
-from apps.replies import reply_address, send_reply
-from apps.shell import apply, each_event
+from apps.platform.decision import Decision
+from apps.platform.replies import reply_address
+from apps.platform.shell import apply, each_event
 from models.base import utcnow
-from models.inventory import StockReply
-
-logger = logging.getLogger(__name__)
+from models.inventory import Product
+from models.reservations import Reservation
 
 
 @app.agent(stock_commands_topic)
-async def apply_stock_commands(stream: Any) -> AsyncIterator[stock_rules.Outcome | None]:
+async def apply_stock_commands(stream: Any) -> AsyncIterator[Decision[Product] | None]:
     """Apply product, stock and line commands; the only writer of the stock table."""
-    async for outcome in each_event(app, stream, apply_stock_command):
-        yield outcome
+    async for decision in each_event(app, stream, apply_stock_command):
+        yield decision
 
 
-async def apply_stock_command(event: Any) -> stock_rules.Outcome:
+async def apply_stock_command(event: Any) -> Decision[Product]:
     command = event.value
-    outcome = stock_rules.handle(stock.get(command.product_id), command, event.message.offset)
-    if outcome.changed:
-        stock[command.product_id] = outcome.product
-    for result in outcome.results:
-        await line_results_topic.send(key=result.order_id, value=result)
-    if outcome.rejection is not None:
-        logger.info("%s %s refused: %s", command.type, command.product_id, outcome.rejection.code)
-    if (address := reply_address(event)) is not None:
-        reply = StockReply(product=outcome.product, rejection=outcome.rejection)
-        await send_reply(app, address, reply)
-    return outcome
+    before = stock.get(command.product_id)
+    decision = stock_rules.decide(before, command, event.message.offset, reply_address(event))
+    await apply(app, stock, command.product_id, before, decision)
+    return decision
 
 
 @app.agent(reservation_inputs_topic)
-async def reserve_stock(stream: Any) -> AsyncIterator[reservation_rules.Decision | None]:
+async def reserve_stock(stream: Any) -> AsyncIterator[Decision[Reservation] | None]:
     """Hold, release and commit orders' stock; the only writer of the reservation table."""
     async for decision in each_event(app, stream, apply_reservation_input):
         yield decision
 
 
-async def apply_reservation_input(event: Any) -> reservation_rules.Decision:
+async def apply_reservation_input(event: Any) -> Decision[Reservation]:
     message = event.value
     before = reservations.get(message.order_id)
     decision = reservation_rules.decide(before, message, utcnow(), reply_address(event))
-    for command in decision.commands:
-        await stock_commands_topic.send(key=command.product_id, value=command)
-    await apply(
-        app,
-        reservations,
-        message.order_id,
-        before=before,
-        after=decision.reservation,
-        changed=decision.changed,
-        events=decision.events,
-        event_topics=event_topics,
-        replies=decision.replies,
-    )
+    await apply(app, reservations, message.order_id, before, decision)
     return decision

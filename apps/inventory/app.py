@@ -1,17 +1,15 @@
-"""The inventory service's Faust app, its topics and its tables."""
+"""The inventory service's Faust app, the topics its agents consume, and its tables."""
 
 from __future__ import annotations
 
 import topics
-from apps.runtime import create_app
+from apps.platform.app import create_app
 from models.inventory import Product
 from models.reservations import Reservation
 
-app = create_app("inventory")
+app = create_app("inventory", views=["web.inventory", "web.reservations"])
 
 stock_commands_topic = topics.STOCK_COMMANDS.bind(app)
-line_results_topic = topics.LINE_RESULTS.bind(app)
-reservation_commands_topic = topics.RESERVATION_COMMANDS.bind(app)
 #: Everything the reservation agent consumes: all keyed by order id.
 reservation_inputs_topic = topics.bind(
     app,
@@ -20,8 +18,6 @@ reservation_inputs_topic = topics.bind(
     topics.LINE_RESULTS,
     topics.RESERVATION_COMMANDS,
 )
-#: Saga events by type (an event's type is its topic's name).
-event_topics = {spec.name: spec.bind(app) for spec in topics.INVENTORY_EVENTS}
 
 stock = app.Table(
     "stock",

@@ -13,9 +13,11 @@ A repeated event changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 
+from apps.platform.decision import Decision, answered
+from models.base import ReplyAddress, updated
 from models.events import (
     Event,
     InventoryReserved,
@@ -50,23 +52,18 @@ IN_PROGRESS = frozenset({"PENDING", "RESERVED"})
 CANCELLABLE = frozenset({"PENDING", "RESERVED", "CONFIRMED"})
 
 
-@dataclass(frozen=True)
-class Decision:
-    """The order after an input, the events to emit, and the answer to a REST command."""
-
-    order: Order | None
-    changed: bool = False
-    events: tuple[Event, ...] = ()
-    reply: OrderReply | None = None
-
-
-def decide(order: Order | None, message: OrderInput, now: datetime) -> Decision:
-    """What `message` does to the order it names."""
+def decide(
+    order: Order | None,
+    message: OrderInput,
+    now: datetime,
+    reply_to: ReplyAddress | None = None,
+) -> Decision[Order]:
+    """What `message` does to the order it names; `reply_to` is a REST caller's."""
     match message:
         case PlaceOrder():
-            return _place(order, message, now)
+            return _place(order, message, now, reply_to)
         case CancelOrder():
-            return _cancel(order, now)
+            return _cancel(order, now, reply_to)
         case _ if order is None:
             return Decision(None)  # about an order this service never placed
     before = order
@@ -77,38 +74,40 @@ def decide(order: Order | None, message: OrderInput, now: datetime) -> Decision:
                 item.model_copy(update={"unit_price": prices.get(item.product_id)})
                 for item in order.items
             )
-            order = _update(order, now, items=items, amount=message.amount)
+            order = updated(order, now, items=items, amount=message.amount)
             order = _move(order, IN_PROGRESS, "RESERVED", message.type, now)
         case InventoryStatusUpdated(status="REJECTED"):
-            order = _update(order, now, stock_released=True)
+            order = updated(order, now, stock_released=True)
             order = _fail(order, message.reason or "REJECTED", f"{message.type} REJECTED", now)
         case InventoryStatusUpdated():  # COMMITTED: the payment was completed
             order = _move(order, IN_PROGRESS, "CONFIRMED", f"{message.type} COMMITTED", now)
         case StockReleased():
-            order = _update(order, now, stock_released=True)
+            order = updated(order, now, stock_released=True)
         case PaymentStatusUpdated():
             order = _payment(order, message.status, now)
             if message.status == "COMPLETED":
                 order = _move(order, IN_PROGRESS, "CONFIRMED", f"{message.type} COMPLETED", now)
         case PaymentFailed():
-            order = _update(_payment(order, "FAILED", now), now, payment_settled=True)
+            order = updated(_payment(order, "FAILED", now), now, payment_settled=True)
             order = _fail(order, message.reason, message.type, now)
         case PaymentCancelled():
-            order = _update(_payment(order, "CANCELLED", now), now, payment_settled=True)
+            order = updated(_payment(order, "CANCELLED", now), now, payment_settled=True)
         case PaymentRefunded():
-            order = _update(_payment(order, "REFUNDED", now), now, payment_settled=True)
+            order = updated(_payment(order, "REFUNDED", now), now, payment_settled=True)
             order = _move(order, CANCELLABLE, "CANCELLING", message.type, now)
     return _finish_cancellation(before, order, now)
 
 
-def _place(order: Order | None, place: PlaceOrder, now: datetime) -> Decision:
+def _place(
+    order: Order | None, place: PlaceOrder, now: datetime, reply_to: ReplyAddress | None
+) -> Decision[Order]:
     if order is not None:
         if order.fingerprint != place.fingerprint:
-            return _refuse(order, "IDEMPOTENCY_CONFLICT", "this key placed another order")
+            return _refuse(order, reply_to, "IDEMPOTENCY_CONFLICT", "this key placed another order")
         # The same request again: the same order. A replay of the very command that
         # placed it re-emits ORDER.CREATED, in case the first sending was lost.
         replayed = (_created(order),) if place.command_id == order.placed_by else ()
-        return Decision(order, events=replayed, reply=OrderReply(order=order))
+        return replace(answered(order, reply_to, OrderReply(order=order)), events=replayed)
     new = Order(
         id=place.order_id,
         customer_id=place.order.customer_id,
@@ -123,26 +122,25 @@ def _place(order: Order | None, place: PlaceOrder, now: datetime) -> Decision:
         fingerprint=place.fingerprint,
         placed_by=place.command_id,
     )
-    return Decision(
-        new, changed=True, events=(_created(new),), reply=OrderReply(order=new, created=True)
-    )
+    reply = OrderReply(order=new, created=True)
+    return replace(answered(new, reply_to, reply), changed=True, events=(_created(new),))
 
 
-def _cancel(order: Order | None, now: datetime) -> Decision:
+def _cancel(order: Order | None, now: datetime, reply_to: ReplyAddress | None) -> Decision[Order]:
     if order is None:
-        return _refuse(None, "NOT_FOUND", "no such order")
+        return _refuse(None, reply_to, "NOT_FOUND", "no such order")
     if order.status not in CANCELLABLE:
-        return _refuse(order, "NOT_CANCELLABLE", f"a {order.status} order cannot be cancelled")
+        message = f"a {order.status} order cannot be cancelled"
+        return _refuse(order, reply_to, "NOT_CANCELLABLE", message)
     cancelling = _move(order, CANCELLABLE, "CANCELLING", f"DELETE /orders/{order.id}", now)
     requested = OrderCancelRequested(
         event_id=event_id(order.id, "ORDER.CANCEL_REQUESTED"), order_id=order.id, occurred_at=now
     )
-    return Decision(
-        cancelling, changed=True, events=(requested,), reply=OrderReply(order=cancelling)
-    )
+    reply = OrderReply(order=cancelling)
+    return replace(answered(cancelling, reply_to, reply), changed=True, events=(requested,))
 
 
-def _finish_cancellation(before: Order, order: Order, now: datetime) -> Decision:
+def _finish_cancellation(before: Order, order: Order, now: datetime) -> Decision[Order]:
     events: tuple[Event, ...] = ()
     if order.status == "CANCELLING" and order.payment_settled and order.stock_released:
         order = _move(order, {"CANCELLING"}, "CANCELLED", "stock released, payment settled", now)
@@ -164,18 +162,18 @@ def _move(
     if order.status not in allowed or order.status == status:
         return order
     change = Change.model_validate({"status": status, "at": now, "cause": cause})
-    return _update(order, now, status=status, history=(*order.history, change))
+    return updated(order, now, status=status, history=(*order.history, change))
 
 
 def _fail(order: Order, reason: str, cause: str, now: datetime) -> Order:
     failed = _move(order, IN_PROGRESS, "FAILED", f"{cause}: {reason}", now)
-    return _update(failed, now, reason=reason) if failed is not order else order
+    return updated(failed, now, reason=reason) if failed is not order else order
 
 
 def _payment(order: Order, status: str, now: datetime) -> Order:
     if PAYMENT_RANK[status] <= PAYMENT_RANK.get(order.payment_status, 0):
         return order
-    return _update(order, now, payment_status=status)
+    return updated(order, now, payment_status=status)
 
 
 def _created(order: Order) -> OrderCreated:
@@ -191,10 +189,8 @@ def _created(order: Order) -> OrderCreated:
     )
 
 
-def _update(order: Order, now: datetime, **changes: object) -> Order:
-    return order.model_copy(update={**changes, "updated_at": now})
-
-
-def _refuse(order: Order | None, error: str, message: str) -> Decision:
+def _refuse(
+    order: Order | None, reply_to: ReplyAddress | None, error: str, message: str
+) -> Decision[Order]:
     reply = OrderReply.model_validate({"order": order, "error": error, "message": message})
-    return Decision(order, reply=reply)
+    return answered(order, reply_to, reply)

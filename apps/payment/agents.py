@@ -2,7 +2,7 @@
 
 - `take_payments` owns the payments table (keyed by order id): it applies the saga's
   events, the REST commands, the gateway's answers and timeouts through the pure core,
-  and sends what the core asks: gateway requests, saga events, REST replies.
+  and sends what the core decides: gateway requests, saga events, REST replies.
 - `call_gateway` holds no state: it calls the gateway (retrying transient errors) and
   sends the answer back to `take_payments` as a command, so a crash between the call
   and the table write is redelivered safely (the payment id keys the gateway).
@@ -13,52 +13,34 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from apps.payment import core
-from apps.payment.app import (
-    app,
-    commands_topic,
-    event_topics,
-    gateway,
-    gateway_requests_topic,
-    payment_inputs_topic,
-    payments,
-)
+from apps.payment.app import app, gateway, gateway_requests_topic, payment_inputs_topic, payments
+from apps.payment.core import payments as payment_rules
+from apps.payment.core import timeouts
 from apps.payment.gateway import GatewayResult, with_retries
-from apps.readiness import not_ready_reason
-from apps.replies import reply_address
-from apps.shell import apply, each_event
+from apps.platform.decision import Decision
+from apps.platform.readiness import not_ready_reason
+from apps.platform.replies import reply_address
+from apps.platform.shell import apply, each_event
 from models.base import utcnow
-from models.payments import Charge, GatewayAnswered
+from models.payments import Charge, GatewayAnswered, Payment
 
 
 @app.agent(payment_inputs_topic)
-async def take_payments(stream: Any) -> AsyncIterator[core.Decision | None]:
+async def take_payments(stream: Any) -> AsyncIterator[Decision[Payment] | None]:
     """Apply the saga's events and payment commands; the only writer of the payments table."""
     async for decision in each_event(app, stream, apply_payment_input):
         yield decision
 
 
-async def apply_payment_input(event: Any) -> core.Decision:
+async def apply_payment_input(event: Any) -> Decision[Payment]:
     message = event.value
     before = payments.get(message.order_id)
-    decision = core.decide(before, message, utcnow(), reply_address(event))
-    for request in decision.requests:
-        await gateway_requests_topic.send(key=message.order_id, value=request)
-    await apply(
-        app,
-        payments,
-        message.order_id,
-        before=before,
-        after=decision.payment,
-        changed=decision.changed,
-        events=decision.events,
-        event_topics=event_topics,
-        replies=decision.replies,
-    )
+    decision = payment_rules.decide(before, message, utcnow(), reply_address(event))
+    await apply(app, payments, message.order_id, before, decision)
     return decision
 
 
@@ -85,26 +67,30 @@ async def make_gateway_request(event: Any) -> GatewayAnswered:
         outcome=result.outcome,
         reason=result.reason,
     )
-    await commands_topic.send(key=request.order_id, value=answer)
+    await app.publish(answer)
     return answer
 
 
-#: How long a payment may stay pending (OMS_PAYMENT_TIMEOUT).
-PAYMENT_TIMEOUT = timedelta(seconds=app.settings.payment_timeout)
-#: Timeouts sent and not yet answered, so the timer asks once per pending charge.
-_timeouts_sent: set[tuple[str, datetime]] = set()
+class TimeoutTimer:
+    """Asks the payment agent to fail each payment this worker sees pending too long.
+
+    Its one piece of state is what it asked and has not yet seen answered
+    (`timeouts.TimeoutsAsked`), so it asks once per charge.
+    """
+
+    def __init__(self, timeout: timedelta) -> None:
+        self.timeout = timeout
+        self.asked = timeouts.TimeoutsAsked()
+
+    async def tick(self) -> None:
+        if not_ready_reason(app) is not None:
+            return
+        due = timeouts.overdue(payments.values(), utcnow(), self.timeout)
+        self.asked, fresh = self.asked.ask(due)
+        for timed_out in fresh:
+            await app.publish(timed_out)
 
 
-@app.timer(interval=1.0)
-async def time_out_payments() -> None:
-    """Ask the owning agent to fail each payment this worker sees pending too long."""
-    if await not_ready_reason(app) is not None:
-        return
-    due = core.overdue(payments.values(), utcnow(), PAYMENT_TIMEOUT)
-    # Forget what was answered since, so the set holds only what is still due.
-    _timeouts_sent.intersection_update((t.order_id, t.charged_at) for t in due)
-    for timed_out in due:
-        if (timed_out.order_id, timed_out.charged_at) in _timeouts_sent:
-            continue
-        _timeouts_sent.add((timed_out.order_id, timed_out.charged_at))
-        await commands_topic.send(key=timed_out.order_id, value=timed_out)
+#: How long a payment may stay pending: OMS_PAYMENT_TIMEOUT.
+timeout_timer = TimeoutTimer(timedelta(seconds=app.settings.payment_timeout))
+time_out_payments = app.timer(interval=1.0, name="time_out_payments")(timeout_timer.tick)

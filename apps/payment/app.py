@@ -1,15 +1,14 @@
-"""The payment service's Faust app, its topics, its payments table and its gateway."""
+"""The payment service's Faust app, the topics its agents consume, its table and gateway."""
 
 from __future__ import annotations
 
 import topics
 from apps.payment.gateway import Gateway, SimulatedGateway
-from apps.runtime import create_app
+from apps.platform.app import create_app
 from models.payments import Payment
 
-app = create_app("payment")
+app = create_app("payment", views=["web.payments"])
 
-commands_topic = topics.PAYMENT_COMMANDS.bind(app)
 gateway_requests_topic = topics.GATEWAY_REQUESTS.bind(app)
 #: Everything the payment agent consumes: all keyed by order id.
 payment_inputs_topic = topics.bind(
@@ -19,8 +18,6 @@ payment_inputs_topic = topics.bind(
     topics.ORDER_CANCEL_REQUESTED,
     topics.PAYMENT_COMMANDS,
 )
-#: Saga events by type (an event's type is its topic's name).
-event_topics = {spec.name: spec.bind(app) for spec in topics.PAYMENT_OUTCOMES}
 
 payments = app.Table(
     "payments",

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol
 
-from apps.retrying import retrying
+from apps.platform.retrying import ATTEMPTS, FIRST_BACKOFF_S, retrying
 
-Outcome = Literal["CAPTURED", "DECLINED", "PENDING", "REFUNDED"]
+GatewayOutcome = Literal["CAPTURED", "DECLINED", "PENDING", "REFUNDED"]
 
 
 class TransientGatewayError(Exception):
@@ -34,7 +34,7 @@ class TransientGatewayError(Exception):
 
 @dataclass(frozen=True)
 class GatewayResult:
-    outcome: Outcome
+    outcome: GatewayOutcome
     reason: str | None = None
 
 
@@ -89,14 +89,14 @@ class SimulatedGateway:
 async def with_retries(
     call: Callable[[], Awaitable[GatewayResult]],
     *,
-    attempts: int = 5,
-    first_backoff: float = 0.1,
+    attempts: int = ATTEMPTS,
+    first_backoff: float = FIRST_BACKOFF_S,
 ) -> GatewayResult:
-    """`call()`, retried with exponential backoff while the gateway fails transiently."""
+    """`call()`, retried with backoff (the one policy) while the gateway fails transiently."""
     return await retrying(
         call,
         on=(TransientGatewayError,),
+        what="gateway",
         attempts=attempts,
         first_backoff=first_backoff,
-        what="gateway",
     )

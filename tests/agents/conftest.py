@@ -12,6 +12,7 @@ import faust
 import pytest
 
 from apps.inventory import app as inventory_app
+from apps.order import app as order_app
 from apps.payment import app as payment_app
 
 Sent = list[tuple[str, Any, Any]]
@@ -21,7 +22,7 @@ Sent = list[tuple[str, Any, Any]]
 def rocksdb_in_a_temporary_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Each test session gets fresh tables: RocksDB keeps partitions apart, memory does not."""
     datadir = tmp_path_factory.mktemp("tables")
-    for app in (inventory_app, payment_app):
+    for app in (order_app, inventory_app, payment_app):
         app.conf.datadir = datadir / app.conf.id
         assert app.conf.store.scheme == "rocksdb"
     return datadir

@@ -12,8 +12,9 @@ import pytest
 
 from apps.inventory.agents import apply_stock_commands
 from apps.inventory.app import stock
-from apps.inventory.core.stock import Outcome
-from models.inventory import AddStock, CreateProduct, HoldStock, RemoveStock
+from apps.platform.decision import Decision
+from apps.platform.replies import CORRELATION_ID, REPLY_TO
+from models.inventory import AddStock, CreateProduct, HoldStock, Product, RemoveStock, StockReply
 from tests.agents.conftest import Sent
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -46,22 +47,34 @@ def add(product_id: str, quantity: int) -> AddStock:
     return AddStock(command_id=uuid4().hex, product_id=product_id, issued_at=NOW, quantity=quantity)
 
 
-async def send(agent: Any, command: Any, partition: int) -> Outcome:
-    """Put `command` on `partition` and return what the agent decided."""
-    await agent.put(command, key=command.product_id, partition=partition)
+#: The headers of a command from a REST view that waits for the answer.
+ASKED = {REPLY_TO: b"replies", CORRELATION_ID: b"c1"}
+
+
+async def send(agent: Any, command: Any, partition: int, *, asked: bool = False) -> Any:
+    """Put `command` on `partition` (as a REST view would if `asked`); what the agent decided."""
+    headers = ASKED if asked else None
+    await agent.put(command, key=command.product_id, partition=partition, headers=headers)
     outcome = agent.results[max(agent.results)]
-    assert isinstance(outcome, Outcome)
+    assert isinstance(outcome, Decision)
     return outcome
+
+
+def reply(decision: Decision[Product]) -> StockReply:
+    """What the agent answered the waiting view: the product, or why not."""
+    [(address, answer)] = decision.replies
+    assert address.correlation_id == "c1" and isinstance(answer, StockReply)
+    return answer
 
 
 async def test_a_created_product_is_replied_and_stored(agent: Any) -> None:
     product_id = new_product_id()
 
-    outcome = await send(agent, create(product_id, 7), partition=2)
+    outcome = await send(agent, create(product_id, 7), partition=2, asked=True)
 
-    assert outcome.rejection is None and outcome.product is not None
-    assert outcome.product.available == 7
-    assert stock.get(product_id) == outcome.product
+    assert reply(outcome).error is None and outcome.state is not None
+    assert reply(outcome).product == outcome.state and outcome.state.available == 7
+    assert stock.get(product_id) == outcome.state
 
 
 async def test_a_refused_command_is_replied_and_writes_nothing(agent: Any) -> None:
@@ -69,9 +82,9 @@ async def test_a_refused_command_is_replied_and_writes_nothing(agent: Any) -> No
     await send(agent, create(product_id, 2), partition=1)
     remove = RemoveStock(command_id="r1", product_id=product_id, issued_at=NOW, quantity=3)
 
-    outcome = await send(agent, remove, partition=1)
+    outcome = await send(agent, remove, partition=1, asked=True)
 
-    assert outcome.rejection is not None and outcome.rejection.code == "INSUFFICIENT_STOCK"
+    assert reply(outcome).error == "INSUFFICIENT_STOCK"
     stored = stock.get(product_id)
     assert stored is not None and stored.available == 2
 
@@ -95,9 +108,9 @@ async def test_a_command_read_from_another_partition_than_its_product_finds_noth
     product_id = new_product_id()
     await send(agent, create(product_id, 3), partition=4)
 
-    outcome = await send(agent, add(product_id, 1), partition=5)
+    outcome = await send(agent, add(product_id, 1), partition=5, asked=True)
 
-    assert outcome.rejection is not None and outcome.rejection.code == "PRODUCT_NOT_FOUND"
+    assert reply(outcome).error == "PRODUCT_NOT_FOUND"
 
 
 async def test_a_redelivered_command_is_applied_once(agent: Any) -> None:
@@ -108,7 +121,7 @@ async def test_a_redelivered_command_is_applied_once(agent: Any) -> None:
     await send(agent, command, partition=6)
     outcome = await send(agent, command, partition=6)
 
-    assert outcome.product is not None and outcome.product.available == 3
+    assert outcome.state is not None and outcome.state.available == 3
 
 
 async def test_a_hold_answers_the_reservation_agent_keyed_by_order_id(

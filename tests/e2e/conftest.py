@@ -1,6 +1,6 @@
 """The whole system for end-to-end tests: a Tansu broker and the three services on it.
 
-The services start with the command line `oms up` uses (`apps.services.worker_command`),
+The services start with the command line `oms up` uses (`apps.cli.workers.worker_command`),
 each on a free port with its own data dir, and 4 partitions per topic.
 """
 

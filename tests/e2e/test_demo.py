@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from apps.broker import free_port
-from apps.cli import main
+from apps.cli.broker import free_port
+from apps.cli.main import main
 from tests.e2e.conftest import System
-
-pytestmark = pytest.mark.integration
 
 
 def test_the_demo_shows_every_case_settled_and_the_stock_left(

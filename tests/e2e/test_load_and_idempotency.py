@@ -10,8 +10,6 @@ import pytest
 
 from tests.e2e.conftest import System
 
-pytestmark = pytest.mark.integration
-
 
 def test_a_hundred_concurrent_orders_for_twenty_in_stock_confirm_exactly_twenty(
     system: System,

@@ -6,8 +6,6 @@ import pytest
 
 from tests.e2e.conftest import System
 
-pytestmark = pytest.mark.integration
-
 
 def statuses(order: dict[str, object]) -> list[str]:
     return [change["status"] for change in order["history"]]  # type: ignore[index, union-attr]

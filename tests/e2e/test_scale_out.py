@@ -16,12 +16,9 @@ from uuid import uuid4
 
 import pytest
 
-from apps import check, replay
+from apps.cli import check, replay
+from apps.platform.settings import SERVICES, worker_data_dir
 from tests.processes import READY_TIMEOUT_S, Broker, Worker, http, poll
-
-pytestmark = pytest.mark.integration
-
-SERVICES = ("order", "inventory", "payment")
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +130,7 @@ def test_replay_rebuilds_every_table_from_its_changelog_with_the_same_digests(
     async def restart_without_state() -> None:
         for worker in workers:
             worker.stop()
-            shutil.rmtree(worker.data_dir / f"{service}-service-{worker.port}")
+            shutil.rmtree(worker_data_dir(worker.data_dir, service, worker.port))
         for worker in workers:
             worker.start()
         await asyncio.to_thread(lambda: [worker.wait_ready() for worker in workers])

@@ -10,11 +10,12 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from jsonschema import Draft202012Validator
 
+from apps.platform.app import create_app
 from tests.processes import Response, Worker
-
-pytestmark = pytest.mark.integration
+from web.kit import pages
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +86,17 @@ def test_the_worker_answers_as_its_document_says(inventory: Worker) -> None:
     for _, method, path, response in exchanges:
         conforms(spec, method, path, response)
     assert [response.status for *_, response in exchanges] == [row[0] for row in exchanges]
+
+
+async def test_the_document_and_swagger_ui_answer_before_the_worker_is_ready() -> None:
+    starting = create_app("order")  # never started: it has no partitions yet
+    pages.register(starting)
+
+    async with TestClient(TestServer(starting.web.web_app)) as client:
+        gated = await client.get("/tables")
+        spec = await client.get("/openapi.json")
+        docs = await client.get("/docs")
+
+        assert gated.status == 503
+        assert spec.status == 200 and (await spec.json())["openapi"] == "3.1.0"
+        assert docs.status == 200 and docs.content_type == "text/html"

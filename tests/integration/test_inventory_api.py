@@ -10,8 +10,6 @@ import pytest
 
 from tests.processes import Worker
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="module")
 def inventory(start_worker: Callable[..., Worker]) -> Worker:

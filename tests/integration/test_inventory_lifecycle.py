@@ -7,14 +7,11 @@ import signal
 import time
 from collections.abc import Callable
 
-import pytest
-
+from apps.platform.settings import worker_data_dir
 from models.base import utcnow
 from models.inventory import AddStock
 from tests.processes import READY_TIMEOUT_S, Response, Worker, poll, publish
 from topics import STOCK_COMMANDS
-
-pytestmark = pytest.mark.integration
 
 
 def first_answer(worker: Worker, path: str) -> Response:
@@ -97,7 +94,7 @@ def test_a_worker_killed_and_restarted_without_its_data_dir_rebuilds_from_the_ch
     before = worker.get("/products?limit=1000").body
 
     worker.stop(signal.SIGKILL)
-    shutil.rmtree(worker.data_dir / f"inventory-service-{worker.port}")
+    shutil.rmtree(worker_data_dir(worker.data_dir, "inventory", worker.port))
     worker.start().wait_ready()
 
     assert worker.get("/products?limit=1000").body == before

@@ -20,8 +20,6 @@ from tests.saga import (
     saga_event,
 )
 
-pytestmark = pytest.mark.integration
-
 PAYMENT_TOPICS = [spec.name for spec in topics.PAYMENT_OUTCOMES]
 #: Short, so the timeout case takes seconds; the other cases settle well within it.
 TIMEOUT_S = "3"

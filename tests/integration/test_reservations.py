@@ -20,8 +20,6 @@ from tests.integration.conftest import PARTITIONS
 from tests.processes import Broker, Worker, keys_on_distinct_partitions, publish, read_events
 from tests.saga import events_by_order, label, order_created, publish_events, saga_event
 
-pytestmark = pytest.mark.integration
-
 INVENTORY_TOPICS = [spec.name for spec in topics.INVENTORY_EVENTS]
 
 

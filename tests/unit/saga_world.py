@@ -14,7 +14,16 @@ from decimal import Decimal
 from typing import Any
 
 from apps.inventory.core import reservations, stock
-from models.events import Event, OrderCreated, OrderLine, event_id
+from models.events import (
+    Event,
+    OrderCreated,
+    OrderLine,
+    PaymentCancelled,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentStatusUpdated,
+    event_id,
+)
 from models.inventory import CreateProduct, Product
 from models.reservations import Reservation
 
@@ -88,18 +97,18 @@ class World:
 
     def _apply_stock(self, product_id: str, command: Any) -> None:
         self.position += 1
-        outcome = stock.handle(self.products.get(product_id), command, self.position)
+        outcome = stock.decide(self.products.get(product_id), command, self.position)
         if outcome.changed:
-            assert outcome.product is not None
-            self.products[product_id] = outcome.product
-        for result in outcome.results:
+            assert outcome.state is not None
+            self.products[product_id] = outcome.state
+        for result in outcome.events:
             self.send_order(result)
 
     def _apply_reservation(self, order_id: str, message: Any) -> None:
         decision = reservations.decide(self.reservations.get(order_id), message, NOW)
         if decision.changed:
-            assert decision.reservation is not None
-            self.reservations[order_id] = decision.reservation
+            assert decision.state is not None
+            self.reservations[order_id] = decision.state
         for command in decision.commands:
             self.send_stock(command)
         self.events.extend(decision.events)
@@ -126,3 +135,36 @@ class World:
             assert product.reserved == sum(product.holds.values()), product
             on_shelf = product.available + product.reserved + product.sold
             assert on_shelf == product.initial + product.added - product.removed, product
+
+
+# -- the payment's outcomes, as the reservation agent hears them ------------------------
+
+
+def paid(order_id: str) -> PaymentStatusUpdated:
+    return PaymentStatusUpdated(
+        event_id=event_id(order_id, "PAYMENT.STATUS_UPDATE", "COMPLETED"),
+        order_id=order_id,
+        occurred_at=NOW,
+        status="COMPLETED",
+    )
+
+
+def failed(order_id: str, reason: str = "CARD_DECLINED") -> PaymentFailed:
+    return PaymentFailed(
+        event_id=event_id(order_id, "PAYMENT.FAIL"),
+        order_id=order_id,
+        occurred_at=NOW,
+        reason=reason,
+    )
+
+
+def cancelled(order_id: str) -> PaymentCancelled:
+    return PaymentCancelled(
+        event_id=event_id(order_id, "PAYMENT.FAIL_CANCEL"), order_id=order_id, occurred_at=NOW
+    )
+
+
+def refunded(order_id: str) -> PaymentRefunded:
+    return PaymentRefunded(
+        event_id=event_id(order_id, "PAYMENT.REFUNDED"), order_id=order_id, occurred_at=NOW
+    )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from apps import bench
-from apps.bench import Outcome
+from apps.cli import bench
+from apps.cli.bench import Sample
 
 
-def confirmed(order_id: str, sent: float, accepted: float, settled: float) -> Outcome:
-    return Outcome(order_id, "CONFIRMED", sent, accepted, settled)
+def confirmed(order_id: str, sent: float, accepted: float, settled: float) -> Sample:
+    return Sample(order_id, "CONFIRMED", sent, accepted, settled)
 
 
 def test_percentiles_of_one_to_a_hundred_are_their_ranks() -> None:
@@ -35,8 +35,8 @@ def test_a_percentile_of_no_samples_is_refused() -> None:
 def test_latencies_are_timed_from_each_post_and_skip_what_never_came_back() -> None:
     outcomes = [
         confirmed("a", sent=1.0, accepted=1.25, settled=2.0),
-        Outcome("b", "RESERVED", sent=1.5, accepted=2.0),
-        Outcome("#3", "REFUSED 503", sent=2.0),
+        Sample("b", "RESERVED", sent=1.5, accepted=2.0),
+        Sample("#3", "REFUSED 503", sent=2.0),
     ]
 
     assert bench.post_latencies(outcomes) == [0.25, 0.5]
@@ -47,7 +47,7 @@ def test_the_report_gives_rates_percentiles_and_counts_by_status() -> None:
     outcomes = [
         confirmed("a", sent=0.0, accepted=0.010, settled=0.5),
         confirmed("b", sent=0.0, accepted=0.020, settled=1.0),
-        Outcome("c", "FAILED", sent=0.5, accepted=0.540, settled=2.0),
+        Sample("c", "FAILED", sent=0.5, accepted=0.540, settled=2.0),
         confirmed("d", sent=0.5, accepted=1.000, settled=2.5),
     ]
 
@@ -71,7 +71,7 @@ def test_a_report_where_every_order_is_confirmed_names_none() -> None:
 
 
 def test_a_report_where_no_post_was_accepted_still_reads() -> None:
-    lines = bench.report([Outcome("#1", "REFUSED 503", sent=0.0)], concurrency=1)
+    lines = bench.report([Sample("#1", "REFUSED 503", sent=0.0)], concurrency=1)
 
     assert lines[1].split() == ["accepted", "0"]
     assert lines[4].split() == ["POST", "-"]
@@ -87,13 +87,13 @@ def test_the_bench_passes_when_every_order_is_confirmed() -> None:
 @pytest.mark.parametrize(
     "odd_one",
     [
-        Outcome("b", "FAILED", 0.0, 0.1, 0.3),
-        Outcome("b", "RESERVED", 0.0, 0.1),
-        Outcome("#2", "REFUSED 409", 0.0),
+        Sample("b", "FAILED", 0.0, 0.1, 0.3),
+        Sample("b", "RESERVED", 0.0, 0.1),
+        Sample("#2", "REFUSED 409", 0.0),
     ],
     ids=["failed", "never-settled", "refused"],
 )
-def test_the_bench_fails_when_any_order_is_not_confirmed(odd_one: Outcome) -> None:
+def test_the_bench_fails_when_any_order_is_not_confirmed(odd_one: Sample) -> None:
     outcomes = [confirmed("a", 0.0, 0.1, 0.2), odd_one]
 
     assert bench.exit_status(outcomes) == 1

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from apps import check
+from apps.cli import check
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 

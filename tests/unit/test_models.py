@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 from faust.utils import json as faust_json
@@ -21,13 +19,7 @@ from models.inventory import (
     StockChange,
     StockReply,
 )
-
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def a_product(**fields: object) -> Product:
-    defaults = {"id": "p1", "name": "Widget", "description": "", "price": Decimal("19.90")}
-    return Product(active=True, created_at=NOW, updated_at=NOW, **{**defaults, **fields})
+from tests.unit.values import NOW, a_product
 
 
 def error_fields(exc: pytest.ExceptionInfo[ValidationError]) -> set[str]:

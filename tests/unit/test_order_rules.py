@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from apps.order import core
+from apps.platform.decision import Decision
+from models.base import ReplyAddress
 from models.events import (
     InventoryReserved,
     InventoryStatusUpdated,
@@ -22,10 +24,12 @@ from models.events import (
     StockReleased,
     event_id,
 )
-from models.orders import CancelOrder, NewOrder, Order, PlaceOrder
+from models.orders import CancelOrder, NewOrder, Order, OrderReply, PlaceOrder
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ORDER_ID = "o1"
+#: The REST view that sent a command and waits for the answer.
+CALLER = ReplyAddress(topic="replies", correlation_id="c1")
 BODY = NewOrder(customer_id="c1", items=(OrderLine(product_id="a", quantity=2),))
 
 
@@ -58,6 +62,13 @@ PAYMENT_CANCELLED = PaymentCancelled(**common("PAYMENT.FAIL_CANCEL"))
 REFUNDED = PaymentRefunded(**common("PAYMENT.REFUNDED"))
 
 
+def answer(decision: Decision[Order]) -> OrderReply:
+    """The one reply of `decision`, to the caller."""
+    [(address, reply)] = decision.replies
+    assert address == CALLER and isinstance(reply, OrderReply)
+    return reply
+
+
 def place(command_id: str = "cmd-1", body: NewOrder = BODY) -> PlaceOrder:
     return PlaceOrder(
         command_id=command_id,
@@ -69,7 +80,7 @@ def place(command_id: str = "cmd-1", body: NewOrder = BODY) -> PlaceOrder:
 
 
 def placed() -> Order:
-    order = core.decide(None, place(), NOW).order
+    order = core.decide(None, place(), NOW).state
     assert order is not None
     return order
 
@@ -80,7 +91,7 @@ def run(order: Order | None, *messages: Any) -> tuple[Order | None, list[str]]:
     for message in messages:
         decision = core.decide(order, message, NOW)
         if decision.changed:
-            order = decision.order
+            order = decision.state
         emitted += [event.type for event in decision.events]
     return order, emitted
 
@@ -91,21 +102,21 @@ def status(order: Order | None) -> str:
 
 
 def test_placing_an_order_stores_it_pending_and_emits_order_created() -> None:
-    decision = core.decide(None, place(), NOW)
+    decision = core.decide(None, place(), NOW, CALLER)
 
-    assert decision.order is not None and decision.order.status == "PENDING"
+    assert decision.state is not None and decision.state.status == "PENDING"
     assert [event.type for event in decision.events] == ["ORDER.CREATED"]
-    assert decision.reply is not None and decision.reply.created
-    assert [(c.status, c.cause) for c in decision.order.history] == [("PENDING", "POST /orders")]
+    assert answer(decision).created
+    assert [(c.status, c.cause) for c in decision.state.history] == [("PENDING", "POST /orders")]
 
 
 def test_the_same_request_again_answers_the_same_order_without_placing_it_twice() -> None:
     order = placed()
 
-    again = core.decide(order, place(command_id="cmd-2"), NOW)
+    again = core.decide(order, place(command_id="cmd-2"), NOW, CALLER)
 
     assert not again.changed and again.events == ()
-    assert again.reply is not None and again.reply.order == order and not again.reply.created
+    assert answer(again).order == order and not answer(again).created
 
 
 def test_a_replay_of_the_placing_command_re_emits_order_created() -> None:
@@ -117,9 +128,9 @@ def test_a_replay_of_the_placing_command_re_emits_order_created() -> None:
 def test_the_same_key_with_another_body_is_refused() -> None:
     other = NewOrder(customer_id="c2", items=(OrderLine(product_id="a", quantity=1),))
 
-    decision = core.decide(placed(), place(body=other), NOW)
+    decision = core.decide(placed(), place(body=other), NOW, CALLER)
 
-    assert decision.reply is not None and decision.reply.error == "IDEMPOTENCY_CONFLICT"
+    assert answer(decision).error == "IDEMPOTENCY_CONFLICT"
 
 
 def test_the_happy_path_records_prices_and_each_status_with_its_cause() -> None:
@@ -166,9 +177,9 @@ def test_cancelling_asks_for_compensation_and_finishes_when_stock_and_payment_ar
 def test_an_order_that_failed_or_is_cancelling_cannot_be_cancelled(terminal: str) -> None:
     order = placed().model_copy(update={"status": terminal})
 
-    decision = core.decide(order, CancelOrder(order_id=ORDER_ID, issued_at=NOW), NOW)
+    decision = core.decide(order, CancelOrder(order_id=ORDER_ID, issued_at=NOW), NOW, CALLER)
 
-    assert decision.reply is not None and decision.reply.error == "NOT_CANCELLABLE"
+    assert answer(decision).error == "NOT_CANCELLABLE"
     assert not decision.changed
 
 

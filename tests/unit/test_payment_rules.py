@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from apps.payment import core
+from apps.payment.core import payments as core
+from apps.platform.decision import Decision
+from models.base import ReplyAddress
 from models.events import (
     InventoryReserved,
     OrderCancelRequested,
@@ -24,7 +26,6 @@ from models.payments import (
     Prepay,
     TimeOutPayment,
 )
-from models.reservations import ReplyAddress
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CALLER = ReplyAddress(topic="replies", correlation_id="c1")
@@ -40,11 +41,11 @@ class History:
     events: list[str] = field(default_factory=list)
     replies: list[Any] = field(default_factory=list)
 
-    def feed(self, message: Any, reply_to: ReplyAddress | None = None) -> core.Decision:
+    def feed(self, message: Any, reply_to: ReplyAddress | None = None) -> Decision[Payment]:
         decision = core.decide(self.payment, message, NOW, reply_to)
         if decision.changed:
-            self.payment = decision.payment
-        self.requests += decision.requests
+            self.payment = decision.state
+        self.requests += decision.commands
         self.events += [
             event.type + (f" {event.status}" if hasattr(event, "status") else "")
             for event in decision.events
@@ -282,15 +283,3 @@ def test_any_other_status_change_is_refused() -> None:
     unknown = History()
     unknown.feed(ChangePaymentStatus(order_id="o1", status="COMPLETED"), CALLER)
     assert unknown.replies[-1].error == "NOT_FOUND"
-
-
-def test_only_payments_pending_longer_than_the_timeout_are_overdue() -> None:
-    old = History(order_id="old").created("tok_pending").reserved().gateway("PENDING").payment
-    paid = History(order_id="paid").created().reserved().gateway("CAPTURED").payment
-    assert old is not None and paid is not None
-
-    due = core.overdue([old, paid], NOW + timedelta(seconds=61), timedelta(seconds=60))
-    early = core.overdue([old], NOW + timedelta(seconds=59), timedelta(seconds=60))
-
-    assert [(t.order_id, t.charged_at) for t in due] == [("old", old.charged_at)]
-    assert early == []

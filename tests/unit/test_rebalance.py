@@ -10,8 +10,8 @@ from faust.types import TP
 from mode.utils.queues import FlowControlQueue
 
 from apps.inventory import app
-from apps.runtime import SteadyFlowControl
-from apps.transport import ConsumerThread
+from apps.platform.app import SteadyFlowControl
+from apps.platform.transport import ConsumerThread
 
 PARTITION = TP("ORDER.CREATED", 3)
 

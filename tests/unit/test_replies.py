@@ -9,7 +9,7 @@ from typing import Any
 from faust.agents.replies import ReplyPromise
 
 from apps.inventory import app
-from apps.runtime import PromptReplyConsumer
+from apps.platform.replies import PromptReplyConsumer
 
 
 @dataclass

@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.saga_world import World
-from tests.unit.test_reservation_rules import cancelled, failed, paid, refunded
+from tests.unit.saga_world import World, cancelled, failed, paid, refunded
 
 PRODUCTS = ("a", "b", "c")
 PAYMENT_OUTCOMES = (paid, failed, cancelled, refunded)

@@ -4,53 +4,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from apps.inventory.core import reservations
+from apps.inventory.core import messages, reservations
+from models.base import ReplyAddress
 from models.events import (
     OrderLine,
-    PaymentCancelled,
-    PaymentFailed,
-    PaymentRefunded,
-    PaymentStatusUpdated,
-    event_id,
 )
 from models.reservations import (
     LineGranted,
     LineReleased,
     ReleaseReservation,
-    ReplyAddress,
     ReserveStock,
 )
-from tests.unit.saga_world import NOW, World
-
-
-def paid(order_id: str) -> PaymentStatusUpdated:
-    return PaymentStatusUpdated(
-        event_id=event_id(order_id, "PAYMENT.STATUS_UPDATE", "COMPLETED"),
-        order_id=order_id,
-        occurred_at=NOW,
-        status="COMPLETED",
-    )
-
-
-def failed(order_id: str, reason: str = "CARD_DECLINED") -> PaymentFailed:
-    return PaymentFailed(
-        event_id=event_id(order_id, "PAYMENT.FAIL"),
-        order_id=order_id,
-        occurred_at=NOW,
-        reason=reason,
-    )
-
-
-def cancelled(order_id: str) -> PaymentCancelled:
-    return PaymentCancelled(
-        event_id=event_id(order_id, "PAYMENT.FAIL_CANCEL"), order_id=order_id, occurred_at=NOW
-    )
-
-
-def refunded(order_id: str) -> PaymentRefunded:
-    return PaymentRefunded(
-        event_id=event_id(order_id, "PAYMENT.REFUNDED"), order_id=order_id, occurred_at=NOW
-    )
+from tests.unit.saga_world import NOW, World, cancelled, failed, paid, refunded
 
 
 def shop(**stock_levels: int) -> World:
@@ -251,7 +216,7 @@ def test_a_hold_repeated_after_its_release_is_given_back() -> None:
     world = shop(a=5)
     world.order("o1", a=2)
     world.settle()
-    hold = reservations._hold(world.reservations["o1"], world.reservations["o1"].lines[0], NOW)
+    hold = messages.hold(world.reservations["o1"], world.reservations["o1"].lines[0], NOW)
     world.send_order(failed("o1"))
     world.settle()
 
@@ -269,13 +234,11 @@ def test_a_manual_hold_is_answered_once_decided_and_released_on_request() -> Non
     )
 
     opened = reservations.decide(None, hold, NOW, caller)
-    granted = reservations.decide(opened.reservation, granted_line("m1", "a", 2), NOW)
+    granted = reservations.decide(opened.state, granted_line("m1", "a", 2), NOW)
     release = reservations.decide(
-        granted.reservation, ReleaseReservation(order_id="m1", issued_at=NOW), NOW, caller
+        granted.state, ReleaseReservation(order_id="m1", issued_at=NOW), NOW, caller
     )
-    released = reservations.decide(
-        release.reservation, LineReleased(order_id="m1", product_id="a"), NOW
-    )
+    released = reservations.decide(release.state, LineReleased(order_id="m1", product_id="a"), NOW)
 
     assert opened.replies == () and [c.type for c in opened.commands] == ["HoldStock"]
     ((address, reply),) = granted.replies

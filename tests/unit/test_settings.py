@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.settings import Settings
+from apps.platform.settings import Settings
 
 
 def test_defaults_run_on_a_laptop() -> None:

@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 
 from apps.inventory.core import stock as core
+from apps.platform.decision import Decision
+from models.base import ReplyAddress
 from models.inventory import (
     AddStock,
     AnyStockCommand,
@@ -18,6 +20,7 @@ from models.inventory import (
     ProductChanges,
     ReleaseStock,
     RemoveStock,
+    StockReply,
     UpdateProduct,
 )
 
@@ -26,9 +29,20 @@ _ids = iter(range(1_000_000))
 _positions = iter(range(1_000_000))
 
 
-def handle(product: Product | None, command: AnyStockCommand) -> core.Outcome:
-    """Apply `command` as the next one on the stock topic."""
-    return core.handle(product, command, next(_positions))
+#: The REST view that sent a command and waits for the answer.
+CALLER = ReplyAddress(topic="replies", correlation_id="c1")
+
+
+def handle(product: Product | None, command: AnyStockCommand) -> Decision[Product]:
+    """Apply `command` as the next one on the stock topic, sent by a waiting caller."""
+    return core.decide(product, command, next(_positions), CALLER)
+
+
+def reply(decision: Decision[Product]) -> StockReply:
+    """What the caller is told: the product, or why not."""
+    [(address, answer)] = decision.replies
+    assert address == CALLER and isinstance(answer, StockReply)
+    return answer
 
 
 def command_fields(product_id: str = "p1", at: datetime = T0) -> dict[str, object]:
@@ -41,7 +55,7 @@ def create(stock: int = 5, **overrides: object) -> CreateProduct:
 
 
 def created(stock: int = 5) -> Product:
-    product = handle(None, create(stock)).product
+    product = handle(None, create(stock)).state
     assert product is not None
     return product
 
@@ -54,11 +68,11 @@ def balanced(product: Product) -> bool:
 def test_creating_a_product_puts_its_stock_on_the_shelf() -> None:
     outcome = handle(None, create(stock=7))
 
-    assert outcome.changed and outcome.rejection is None
-    assert outcome.product is not None
-    assert (outcome.product.available, outcome.product.initial) == (7, 7)
-    assert outcome.product.created_at == outcome.product.updated_at == T0
-    assert balanced(outcome.product)
+    assert outcome.changed and reply(outcome).error is None
+    assert outcome.state is not None
+    assert (outcome.state.available, outcome.state.initial) == (7, 7)
+    assert outcome.state.created_at == outcome.state.updated_at == T0
+    assert balanced(outcome.state)
 
 
 def test_creating_a_product_twice__the_second_is_refused_as_existing() -> None:
@@ -67,12 +81,12 @@ def test_creating_a_product_twice__the_second_is_refused_as_existing() -> None:
     outcome = handle(existing, create())
 
     assert not outcome.changed
-    assert outcome.rejection is not None and outcome.rejection.code == "PRODUCT_EXISTS"
-    assert outcome.product == existing
+    assert reply(outcome).error == "PRODUCT_EXISTS"
+    assert outcome.state == existing
 
 
 def test_adding_stock_raises_available_and_keeps_the_balance() -> None:
-    product = handle(created(5), AddStock(**command_fields(), quantity=3)).product
+    product = handle(created(5), AddStock(**command_fields(), quantity=3)).state
 
     assert product is not None
     assert (product.available, product.added) == (8, 3)
@@ -80,7 +94,7 @@ def test_adding_stock_raises_available_and_keeps_the_balance() -> None:
 
 
 def test_removing_stock_lowers_available_and_keeps_the_balance() -> None:
-    product = handle(created(5), RemoveStock(**command_fields(), quantity=5)).product
+    product = handle(created(5), RemoveStock(**command_fields(), quantity=5)).state
 
     assert product is not None
     assert (product.available, product.removed) == (0, 5)
@@ -92,9 +106,9 @@ def test_removing_more_than_available__is_refused_and_changes_nothing() -> None:
 
     outcome = handle(product, RemoveStock(**command_fields(), quantity=6))
 
-    assert outcome.rejection is not None and outcome.rejection.code == "INSUFFICIENT_STOCK"
-    assert "only 5 available" in outcome.rejection.message
-    assert not outcome.changed and outcome.product == product
+    assert reply(outcome).error == "INSUFFICIENT_STOCK"
+    assert "only 5 available" in (reply(outcome).message or "")
+    assert not outcome.changed and outcome.state == product
 
 
 def test_any_command_but_create__on_an_unknown_product_is_not_found() -> None:
@@ -105,8 +119,8 @@ def test_any_command_but_create__on_an_unknown_product_is_not_found() -> None:
         UpdateProduct(**command_fields(), changes=changes),
     ):
         outcome = handle(None, command)
-        assert outcome.rejection is not None and outcome.rejection.code == "PRODUCT_NOT_FOUND"
-        assert outcome.product is None and not outcome.changed
+        assert reply(outcome).error == "PRODUCT_NOT_FOUND"
+        assert outcome.state is None and not outcome.changed
 
 
 def test_updating_a_product_changes_only_the_fields_given() -> None:
@@ -114,7 +128,7 @@ def test_updating_a_product_changes_only_the_fields_given() -> None:
     changes = ProductChanges(price=Decimal("21.00"), active=False)
     command = UpdateProduct(**command_fields(at=later), changes=changes)
 
-    product = handle(created(), command).product
+    product = handle(created(), command).state
 
     assert product is not None
     assert (product.name, product.price, product.active) == ("Widget", Decimal("21.00"), False)
@@ -124,27 +138,27 @@ def test_updating_a_product_changes_only_the_fields_given() -> None:
 def test_a_redelivered_command__changes_nothing_the_second_time() -> None:
     add = AddStock(**command_fields(), quantity=3)
     once = handle(created(5), add)
-    assert once.product is not None
+    assert once.state is not None
 
-    again = handle(once.product, add)
+    again = handle(once.state, add)
 
-    assert not again.changed and again.rejection is None
-    assert again.product == once.product
+    assert not again.changed and reply(again).error is None
+    assert again.state == once.state
 
 
 def test_a_redelivered_create__answers_the_product_rather_than_a_conflict() -> None:
     command = create()
-    product = handle(None, command).product
+    product = handle(None, command).state
 
     outcome = handle(product, command)
 
-    assert outcome.rejection is None and outcome.product == product
+    assert reply(outcome).error is None and outcome.state == product
 
 
 def test_a_product_remembers_only_its_latest_commands() -> None:
     product = created()
     for _ in range(core.REMEMBERED_COMMANDS + 10):
-        product = handle(product, AddStock(**command_fields(), quantity=1)).product
+        product = handle(product, AddStock(**command_fields(), quantity=1)).state
         assert product is not None
 
     assert len(product.recent_commands) == core.REMEMBERED_COMMANDS
@@ -158,11 +172,11 @@ def hold(order_id: str, quantity: int) -> HoldStock:
 def test_a_hold_moves_units_from_available_to_reserved_and_answers_with_the_price() -> None:
     outcome = handle(created(5), hold("o1", 2))
 
-    assert outcome.product is not None
-    assert (outcome.product.available, outcome.product.reserved) == (3, 2)
-    assert outcome.product.holds == {"o1": 2}
-    assert [(r.type, r.unit_price) for r in outcome.results] == [("LineGranted", Decimal("19.90"))]
-    assert balanced(outcome.product)
+    assert outcome.state is not None
+    assert (outcome.state.available, outcome.state.reserved) == (3, 2)
+    assert outcome.state.holds == {"o1": 2}
+    assert [(r.type, r.unit_price) for r in outcome.events] == [("LineGranted", Decimal("19.90"))]
+    assert balanced(outcome.state)
 
 
 @pytest.mark.parametrize(
@@ -181,38 +195,38 @@ def test_a_hold_that_cannot_be_met_is_refused_with_its_reason(
     outcome = handle(existing, hold("o1", 2))
 
     assert not outcome.changed
-    assert [(r.type, getattr(r, "reason", None)) for r in outcome.results] == [
+    assert [(r.type, getattr(r, "reason", None)) for r in outcome.events] == [
         ("LineRefused", reason)
     ]
 
 
 def test_an_order_holds_a_product_once_whatever_is_redelivered() -> None:
-    first = handle(created(5), hold("o1", 2)).product
+    first = handle(created(5), hold("o1", 2)).state
 
     again = handle(first, hold("o1", 2))
 
-    assert not again.changed and again.product == first
-    assert [r.type for r in again.results] == ["LineGranted"]
+    assert not again.changed and again.state == first
+    assert [r.type for r in again.events] == ["LineGranted"]
 
 
 def test_releasing_a_hold_puts_it_back_and_a_second_release_changes_nothing() -> None:
-    held = handle(created(5), hold("o1", 2)).product
+    held = handle(created(5), hold("o1", 2)).state
     release = ReleaseStock(**command_fields(), order_id="o1", quantity=2)
 
-    released = handle(held, release).product
+    released = handle(held, release).state
     again = handle(released, ReleaseStock(**command_fields(), order_id="o1", quantity=2))
 
     assert released is not None and (released.available, released.reserved) == (5, 0)
     assert released.holds == {}
-    assert not again.changed and [r.type for r in again.results] == ["LineReleased"]
+    assert not again.changed and [r.type for r in again.events] == ["LineReleased"]
 
 
 def test_committing_a_hold_sells_it_and_returning_it_puts_it_back() -> None:
-    held = handle(created(5), hold("o1", 2)).product
-    sold = handle(held, CommitStock(**command_fields(), order_id="o1")).product
+    held = handle(created(5), hold("o1", 2)).state
+    sold = handle(held, CommitStock(**command_fields(), order_id="o1")).state
     returned = handle(
         sold, ReleaseStock(**command_fields(), order_id="o1", quantity=2, sold=True)
-    ).product
+    ).state
 
     assert sold is not None and (sold.available, sold.reserved, sold.sold) == (3, 0, 2)
     assert returned is not None and (returned.available, returned.sold) == (5, 0)
@@ -222,11 +236,9 @@ def test_committing_a_hold_sells_it_and_returning_it_puts_it_back() -> None:
 def test_a_replayed_command_at_an_old_position_changes_nothing() -> None:
     product = created(5)
     add = AddStock(**command_fields(), quantity=1)
-    once = core.handle(product, add, position=100)
-    assert once.product is not None
+    once = core.decide(product, add, position=100)
+    assert once.state is not None
 
-    replayed = core.handle(
-        once.product, add.model_copy(update={"command_id": "other"}), position=100
-    )
+    replayed = core.decide(once.state, add.model_copy(update={"command_id": "other"}), position=100)
 
-    assert not replayed.changed and replayed.product == once.product
+    assert not replayed.changed and replayed.state == once.state

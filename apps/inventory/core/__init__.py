@@ -1,1 +1,2 @@
-"""The inventory's pure rules: `stock` (one product) and `reservations` (one order's hold)."""
+"""The inventory's pure rules: `stock` (one product), `reservations` (one order's hold),
+and `messages` (what a reservation sends)."""

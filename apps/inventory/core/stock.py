@@ -2,7 +2,7 @@
 
 Two kinds of command reach a product. Catalog and stock-level commands come from the
 REST views and get a reply. Line commands come from the reservation agent (hold,
-release or commit one order's line), and each gets a line result back.
+release or commit one order's line), and each gets a line result back (an event).
 
 Redelivery is harmless:
 - `position` is the offset of the last command applied to the product, so a replay of
@@ -15,8 +15,10 @@ A repeated line command re-emits its result, in case the first result was lost.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 
+from apps.platform.decision import Decision, answered
+from models.base import ReplyAddress, updated
 from models.inventory import (
     AddStock,
     AnyStockCommand,
@@ -24,10 +26,10 @@ from models.inventory import (
     CreateProduct,
     HoldStock,
     Product,
-    Rejection,
     ReleaseStock,
     RemoveStock,
     StockCommand,
+    StockReply,
     UpdateProduct,
 )
 from models.reservations import (
@@ -42,27 +44,36 @@ from models.reservations import (
 REMEMBERED_COMMANDS = 64
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """The product after the command, whether to write it, and what to answer."""
+def decide(
+    product: Product | None,
+    command: AnyStockCommand,
+    position: int,
+    reply_to: ReplyAddress | None = None,
+) -> Decision[Product]:
+    """Apply the command found at `position` of the stock topic to the product it names.
 
-    product: Product | None
-    changed: bool = False
-    #: For a REST command: why it was refused.
-    rejection: Rejection | None = None
-    #: For a line command: the result to send back to the reservation agent.
-    results: tuple[AnyLineResult, ...] = ()
+    A REST caller at `reply_to` is answered with the product as it then is, or why not.
+    """
+    decision = _decide(product, command, position, reply_to)
+    if decision.replies:  # refused, and told why
+        return decision
+    reply = StockReply(product=decision.state)
+    return replace(decision, replies=answered(decision.state, reply_to, reply).replies)
 
 
-def handle(product: Product | None, command: AnyStockCommand, position: int) -> Outcome:
-    """Apply the command found at `position` of the stock topic to the product it names."""
+def _decide(
+    product: Product | None,
+    command: AnyStockCommand,
+    position: int,
+    reply_to: ReplyAddress | None,
+) -> Decision[Product]:
     if product is not None and (
         position <= product.position or command.command_id in product.recent_commands
     ):
         return _repeated(product, command)
     match command:
         case CreateProduct():
-            return _create(product, command, position)
+            return _create(product, command, position, reply_to)
         case HoldStock():
             return _hold(product, command, position)
         case ReleaseStock():
@@ -70,7 +81,9 @@ def handle(product: Product | None, command: AnyStockCommand, position: int) -> 
         case CommitStock():
             return _commit(product, command, position)
         case _ if product is None:
-            return _reject(None, "PRODUCT_NOT_FOUND", f"no product {command.product_id!r}")
+            return _reject(
+                None, reply_to, "PRODUCT_NOT_FOUND", f"no product {command.product_id!r}"
+            )
         case UpdateProduct():
             return _applied(product, command, position, command.changes.changed())
         case AddStock():
@@ -87,6 +100,7 @@ def handle(product: Product | None, command: AnyStockCommand, position: int) -> 
             if command.quantity > product.available:
                 return _reject(
                     product,
+                    reply_to,
                     "INSUFFICIENT_STOCK",
                     f"cannot remove {command.quantity} of {product.id!r}: "
                     f"only {product.available} available",
@@ -102,9 +116,16 @@ def handle(product: Product | None, command: AnyStockCommand, position: int) -> 
             )
 
 
-def _create(existing: Product | None, command: CreateProduct, position: int) -> Outcome:
+def _create(
+    existing: Product | None,
+    command: CreateProduct,
+    position: int,
+    reply_to: ReplyAddress | None,
+) -> Decision[Product]:
     if existing is not None:
-        return _reject(existing, "PRODUCT_EXISTS", f"product {command.product_id!r} exists")
+        return _reject(
+            existing, reply_to, "PRODUCT_EXISTS", f"product {command.product_id!r} exists"
+        )
     product = Product(
         id=command.product_id,
         name=command.name,
@@ -118,15 +139,15 @@ def _create(existing: Product | None, command: CreateProduct, position: int) -> 
         recent_commands=(command.command_id,),
         position=position,
     )
-    return Outcome(product, changed=True)
+    return Decision(product, changed=True)
 
 
-def _hold(product: Product | None, command: HoldStock, position: int) -> Outcome:
+def _hold(product: Product | None, command: HoldStock, position: int) -> Decision[Product]:
     order_id, product_id = command.order_id, command.product_id
     if product is None:
         return _refuse(None, command, "UNKNOWN_PRODUCT", f"no product {product_id!r}")
     if order_id in product.holds:
-        return Outcome(product, results=(_granted(product, order_id),))
+        return Decision(product, events=(_granted(product, order_id),))
     if not product.active:
         return _refuse(product, command, "PRODUCT_INACTIVE", f"{product_id!r} is not for sale")
     if command.quantity > product.available:
@@ -147,14 +168,14 @@ def _hold(product: Product | None, command: HoldStock, position: int) -> Outcome
             reserved=product.reserved + command.quantity,
             holds={**product.holds, order_id: command.quantity},
         ),
-        results=(granted,),
+        events=(granted,),
     )
 
 
-def _release(product: Product | None, command: ReleaseStock, position: int) -> Outcome:
+def _release(product: Product | None, command: ReleaseStock, position: int) -> Decision[Product]:
     released = LineReleased(order_id=command.order_id, product_id=command.product_id)
     if product is None:
-        return Outcome(None, results=(released,))
+        return Decision(None, events=(released,))
     if command.sold:
         # A refund: the units were sold; this command id is applied once (see `handle`).
         returned = min(command.quantity, product.sold)
@@ -166,7 +187,7 @@ def _release(product: Product | None, command: ReleaseStock, position: int) -> O
                 available=product.available + returned,
                 sold=product.sold - returned,
             ),
-            results=(released,),
+            events=(released,),
         )
     if command.order_id in product.holds:
         held = product.holds[command.order_id]
@@ -179,15 +200,15 @@ def _release(product: Product | None, command: ReleaseStock, position: int) -> O
                 reserved=product.reserved - held,
                 holds=_without(product.holds, command.order_id),
             ),
-            results=(released,),
+            events=(released,),
         )
-    return Outcome(product, results=(released,))  # nothing held: released already
+    return Decision(product, events=(released,))  # nothing held: released already
 
 
-def _commit(product: Product | None, command: CommitStock, position: int) -> Outcome:
+def _commit(product: Product | None, command: CommitStock, position: int) -> Decision[Product]:
     committed = LineCommitted(order_id=command.order_id, product_id=command.product_id)
     if product is None or command.order_id not in product.holds:
-        return Outcome(product, results=(committed,))  # committed already
+        return Decision(product, events=(committed,))  # committed already
     held = product.holds[command.order_id]
     return _applied(
         product,
@@ -198,27 +219,27 @@ def _commit(product: Product | None, command: CommitStock, position: int) -> Out
             sold=product.sold + held,
             holds=_without(product.holds, command.order_id),
         ),
-        results=(committed,),
+        events=(committed,),
     )
 
 
-def _repeated(product: Product, command: AnyStockCommand) -> Outcome:
+def _repeated(product: Product, command: AnyStockCommand) -> Decision[Product]:
     """A command applied before: change nothing, and answer as the first time."""
     order_id, product_id = getattr(command, "order_id", None), command.product_id
     match command:
         case HoldStock() if command.order_id in product.holds:
-            return Outcome(product, results=(_granted(product, command.order_id),))
+            return Decision(product, events=(_granted(product, command.order_id),))
         case ReleaseStock():
-            return Outcome(
-                product, results=(LineReleased(order_id=order_id, product_id=product_id),)
+            return Decision(
+                product, events=(LineReleased(order_id=order_id, product_id=product_id),)
             )
         case CommitStock():
-            return Outcome(
-                product, results=(LineCommitted(order_id=order_id, product_id=product_id),)
+            return Decision(
+                product, events=(LineCommitted(order_id=order_id, product_id=product_id),)
             )
         case _:
             # A hold no longer in place was released or committed since: nothing to say.
-            return Outcome(product)
+            return Decision(product)
 
 
 def _granted(product: Product, order_id: str) -> LineGranted:
@@ -230,7 +251,9 @@ def _granted(product: Product, order_id: str) -> LineGranted:
     )
 
 
-def _refuse(product: Product | None, command: HoldStock, reason: str, message: str) -> Outcome:
+def _refuse(
+    product: Product | None, command: HoldStock, reason: str, message: str
+) -> Decision[Product]:
     refused = LineRefused.model_validate(
         {
             "order_id": command.order_id,
@@ -239,7 +262,7 @@ def _refuse(product: Product | None, command: HoldStock, reason: str, message: s
             "message": message,
         }
     )
-    return Outcome(product, results=(refused,))
+    return Decision(product, events=(refused,))
 
 
 def _applied(
@@ -247,23 +270,25 @@ def _applied(
     command: StockCommand,
     position: int,
     changes: Mapping[str, object],
-    results: tuple[AnyLineResult, ...] = (),
-) -> Outcome:
-    """The product with `changes` made by `command`, to be written, and `results` to send."""
+    events: tuple[AnyLineResult, ...] = (),
+) -> Decision[Product]:
+    """The product with `changes` made by `command`, to be written, and `events` to send."""
     remembered = (*product.recent_commands, command.command_id)[-REMEMBERED_COMMANDS:]
-    updated = product.model_copy(
-        update={
-            **changes,
-            "updated_at": command.issued_at,
-            "recent_commands": remembered,
-            "position": position,
-        }
+    after = updated(
+        product,
+        command.issued_at,
+        **changes,
+        recent_commands=remembered,
+        position=position,
     )
-    return Outcome(updated, changed=True, results=results)
+    return Decision(after, changed=True, events=events)
 
 
-def _reject(product: Product | None, code: str, message: str) -> Outcome:
-    return Outcome(product, rejection=Rejection.model_validate({"code": code, "message": message}))
+def _reject(
+    product: Product | None, reply_to: ReplyAddress | None, code: str, message: str
+) -> Decision[Product]:
+    reply = StockReply.model_validate({"product": product, "error": code, "message": message})
+    return answered(product, reply_to, reply)
 
 
 def _without(holds: dict[str, int], order_id: str) -> dict[str, int]:

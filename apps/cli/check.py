@@ -1,0 +1,132 @@
+"""`oms check`: read the three services and report each invariant as held or broken.
+
+The invariants (DESIGN.md, section 8) are pure functions of what the services list;
+each returns the ids that break it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from apps.cli.rest import every_item
+from models.orders import SETTLED
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the services hold: products (raw stock values), orders, payments."""
+
+    products: list[Record]
+    orders: list[Record]
+    payments: list[Record]
+    now: datetime
+
+    @cached_property
+    def payment_of(self) -> dict[str, Record]:
+        """Each order's payment, by order id."""
+        return {p["order_id"]: p for p in self.payments}
+
+
+def stock_balanced(snapshot: Snapshot) -> list[str]:
+    """initial + added - removed = available + reserved + sold, for every product."""
+    return [
+        p["id"]
+        for p in snapshot.products
+        if p["initial"] + p["added"] - p["removed"] != p["available"] + p["reserved"] + p["sold"]
+    ]
+
+
+def no_negative_stock(snapshot: Snapshot) -> list[str]:
+    return [p["id"] for p in snapshot.products if min(p["available"], p["reserved"]) < 0]
+
+
+def no_order_stuck(snapshot: Snapshot, saga_timeout: timedelta) -> list[str]:
+    """No order outside a terminal state longer than the saga timeout."""
+    return [
+        o["id"]
+        for o in snapshot.orders
+        if o["status"] not in SETTLED
+        and snapshot.now - datetime.fromisoformat(o["updated_at"]) > saga_timeout
+    ]
+
+
+def confirmed_orders_paid(snapshot: Snapshot) -> list[str]:
+    """Every CONFIRMED order has its one payment COMPLETED, for its amount."""
+    broken = []
+    for order in snapshot.orders:
+        if order["status"] != "CONFIRMED":
+            continue
+        payment = snapshot.payment_of.get(order["id"])
+        if (
+            payment is None
+            or payment["status"] != "COMPLETED"
+            or Decimal(payment["amount"] or "0") != Decimal(order["amount"] or "0")
+        ):
+            broken.append(order["id"])
+    return broken
+
+
+def cancelled_orders_refunded(snapshot: Snapshot) -> list[str]:
+    """Every CANCELLED order that was paid is REFUNDED (no money is kept)."""
+    return [
+        o["id"]
+        for o in snapshot.orders
+        if o["status"] == "CANCELLED"
+        and snapshot.payment_of.get(o["id"], {}).get("status") in {"COMPLETED", "REFUNDING"}
+    ]
+
+
+def invariants(saga_timeout: timedelta) -> list[tuple[str, Callable[[Snapshot], list[str]]]]:
+    return [
+        ("stock balanced: initial + added - removed = available + reserved + sold", stock_balanced),
+        ("no available or reserved stock below zero", no_negative_stock),
+        (
+            f"no order outside a terminal state for over {saga_timeout.total_seconds():g} s",
+            lambda snapshot: no_order_stuck(snapshot, saga_timeout),
+        ),
+        ("every CONFIRMED order has one COMPLETED payment of its amount", confirmed_orders_paid),
+        ("every CANCELLED order that was paid is REFUNDED", cancelled_orders_refunded),
+    ]
+
+
+# -- reading the services -------------------------------------------------------------
+
+
+def snapshot(order_url: str, inventory_url: str, payment_url: str) -> Snapshot:
+    return Snapshot(
+        products=[e["value"] for e in every_item(f"{inventory_url}/tables/stock")],
+        orders=list(every_item(f"{order_url}/orders")),
+        payments=list(every_item(f"{payment_url}/payments")),
+        now=datetime.now(UTC),
+    )
+
+
+def run(
+    order_url: str,
+    inventory_url: str,
+    payment_url: str,
+    saga_timeout: timedelta,
+    emit: Callable[[str], None] = print,
+) -> int:
+    """Report each invariant; 1 if any is broken."""
+    taken = snapshot(order_url, inventory_url, payment_url)
+    emit(
+        f"{len(taken.products)} products, {len(taken.orders)} orders, "
+        f"{len(taken.payments)} payments"
+    )
+    broken = 0
+    for name, check in invariants(saga_timeout):
+        offenders = check(taken)
+        if offenders:
+            broken += 1
+            emit(f"BROKEN  {name}: {', '.join(sorted(offenders))}")
+        else:
+            emit(f"held    {name}")
+    return 1 if broken else 0

@@ -1,0 +1,217 @@
+"""`oms up` and `oms broker`: the embedded broker and the three services, supervised."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from apps.cli import control, replay
+from apps.cli.broker import BrokerError, broker_command, ensure_port_free, is_listening
+from apps.cli.children import Child, Probe
+from apps.cli.supervisor import PROBE_TIMEOUT_S, LaunchError, Supervisor, supervise
+from apps.cli.workers import worker_command, worker_name, worker_ports, worker_urls
+from apps.platform.settings import PREFIX, SERVICES, Settings, worker_data_dir
+
+BROKER_READY_TIMEOUT_S = 30.0
+
+
+def port_probe(host: str, port: int) -> Probe:
+    """Ready once something accepts TCP connections on `host:port`."""
+
+    async def probe() -> str | None:
+        if await asyncio.to_thread(is_listening, host, port):
+            return None
+        return f"nothing listens on {host}:{port} yet"
+
+    return probe
+
+
+def health_probe(url: str) -> Probe:
+    """Ready once `GET url` answers 200; before, the reason the service gives."""
+
+    async def probe() -> str | None:
+        timeout = aiohttp.ClientTimeout(total=PROBE_TIMEOUT_S)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.get(url) as response,
+            ):
+                if response.status == 200:
+                    return None
+                body = await response.text()
+                return f"{url} answered {response.status}: {_reason(body)}"
+        except (aiohttp.ClientError, TimeoutError):
+            return f"{url} does not answer yet"
+
+    return probe
+
+
+def _reason(body: str) -> str:
+    try:
+        return str(json.loads(body).get("reason", body))
+    except (ValueError, AttributeError):
+        return body[:200]
+
+
+async def start_broker(supervisor: Supervisor, host: str, port: int) -> str:
+    """Start the embedded Tansu broker on `host:port`; its Kafka URL once it listens."""
+    try:
+        ensure_port_free(host, port)
+        argv = broker_command(host, port)
+    except BrokerError as exc:
+        raise LaunchError(str(exc)) from None
+    broker = Child(
+        "broker", argv, probe=port_probe(host, port), ready_timeout=BROKER_READY_TIMEOUT_S
+    )
+    await supervisor.start(broker)
+    url = f"kafka://{host}:{port}"
+    supervisor.log(f"broker listening on {host}:{port} ({url}, pid {supervisor.pids[-1]})")
+    return url
+
+
+def wipe_data_dirs(
+    data_dir: Path, workers: int = 1, services: Iterable[str] = SERVICES
+) -> list[Path]:
+    """Remove the workers' local tables: a fresh memory broker has none of their topics."""
+    wiped = []
+    for service in services:
+        for port in worker_ports(service, workers):
+            path = worker_data_dir(data_dir, service, port)
+            if path.exists():
+                shutil.rmtree(path)
+                wiped.append(path)
+    return wiped
+
+
+def service_children(service: str, broker_url: str, settings: Settings) -> list[Child]:
+    """The service's workers, each on a port (and so a data dir) of its own."""
+    env = {**os.environ, PREFIX + "BROKER_URL": broker_url, "PYTHONUNBUFFERED": "1"}
+    return [
+        Child(
+            worker_name(service, n),
+            worker_command(service, port),
+            env=env,
+            probe=health_probe(f"http://{settings.web_host}:{port}/health"),
+        )
+        for n, port in enumerate(worker_ports(service, settings.workers))
+    ]
+
+
+def _ensure_web_ports_free(host: str, workers: int) -> None:
+    # Another worker on our port would answer our health checks in our workers' place.
+    for service in SERVICES:
+        for port in worker_ports(service, workers):
+            if is_listening(host, port):
+                raise LaunchError(f"port {port} for {service} is taken: stop what uses it")
+
+
+async def start_system(
+    supervisor: Supervisor, broker_url: str | None, workers: int | None = None
+) -> None:
+    """The broker (unless `broker_url` names one), then the services, until ready."""
+    began = time.monotonic()
+    settings = _settings(workers)
+    _ensure_web_ports_free(settings.web_host, settings.workers)
+    if broker_url is None:
+        host, port = settings.broker_host_port
+        broker_url = await start_broker(supervisor, host, port)
+        for path in wipe_data_dirs(settings.data_dir, settings.workers):
+            supervisor.log(f"wiped {path}: the new broker has none of its topics")
+    else:
+        supervisor.log(f"using the broker at {broker_url}")
+    children = [
+        child for name in SERVICES for child in service_children(name, broker_url, settings)
+    ]
+    await supervisor.start(*children)
+    await serve_control(supervisor, settings)
+    for name in SERVICES:
+        urls = ", ".join(worker_urls(name, settings.web_host, settings.workers))
+        supervisor.log(f"{name:<10} {urls}")
+    supervisor.log(f"ready in {time.monotonic() - began:.1f} s; Ctrl-C stops everything")
+
+
+async def serve_control(supervisor: Supervisor, settings: Settings) -> None:
+    """Answer `oms replay SERVICE` while the system runs."""
+    path = control.socket_path(settings.data_dir)
+
+    async def handle(request: dict[str, Any], emit: Callable[[str], None]) -> int:
+        service = request.get("service")
+        if request.get("command") != "replay" or service not in SERVICES:
+            emit(f"cannot do {request!r}: ask for replay of one of {', '.join(SERVICES)}")
+            return 2
+        names = {worker_name(service, n) for n in range(settings.workers)}
+
+        def wipe() -> None:
+            wipe_data_dirs(settings.data_dir, settings.workers, services=(service,))
+
+        async def restart_without_state() -> None:
+            supervisor.log(f"replay: restarting {service} without its local tables")
+            await supervisor.restart(names, prepare=wipe)
+
+        url = worker_urls(service, settings.web_host, settings.workers)[0]
+        same = await replay.replay(url, restart_without_state, emit)
+        supervisor.log(f"replay of {service}: {'same digests' if same else 'DIGESTS DIFFER'}")
+        return 0 if same else 1
+
+    server = await control.serve(path, handle)
+    supervisor.on_stop(server.close)
+    supervisor.on_stop(lambda: path.unlink(missing_ok=True))
+
+
+def run_replay(service: str) -> int:
+    """`oms replay SERVICE`: ask the running `oms up` to rebuild the service's tables."""
+    path = control.socket_path(_settings().data_dir)
+    return control.call(path, {"command": "replay", "service": service})
+
+
+def _settings(workers: int | None = None) -> Settings:
+    """The settings from the environment, with `workers` if the command line gave it."""
+    try:
+        settings = Settings.from_env()
+        if workers is not None:
+            settings = replace(settings, workers=workers)
+            settings.validate()
+        return settings
+    except ValueError as exc:
+        raise LaunchError(str(exc)) from None
+
+
+def given_broker_url(flag: str | None, environ: Mapping[str, str]) -> str | None:
+    """The broker to use instead of the embedded one, if the user named one."""
+    return flag or environ.get(PREFIX + "BROKER_URL") or None
+
+
+def run_up(broker_url: str | None, workers: int | None = None) -> int:
+    """`oms up`: the whole system in the foreground, `workers` per service."""
+    url = given_broker_url(broker_url, os.environ)
+    return _run(lambda supervisor: start_system(supervisor, url, workers))
+
+
+def run_broker(port: int | None) -> int:
+    """`oms broker`: the embedded broker alone, in the foreground."""
+
+    async def start(supervisor: Supervisor) -> None:
+        _, default_port = _settings().broker_host_port
+        await start_broker(supervisor, "127.0.0.1", port or default_port)
+
+    return _run(start)
+
+
+def _run(start: Callable[[Supervisor], Awaitable[None]]) -> int:
+    async def main() -> int:
+        supervisor = Supervisor()
+        return await supervise(supervisor, lambda: start(supervisor))
+
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        return 0  # interrupted before anything had started

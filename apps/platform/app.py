@@ -1,0 +1,130 @@
+"""The Faust app every service is built on: one place for the broker-facing settings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import faust
+from faust.agents.replies import ReplyConsumer
+from mode.utils.objects import cached_property
+from mode.utils.queues import FlowControlEvent
+
+import topics
+from apps.platform import readiness, transport
+from apps.platform.dead_letters import DeadLetteringTopic
+from apps.platform.replies import PromptReplyConsumer
+from apps.platform.settings import (
+    DEFAULT_PORTS,
+    MAX_BODY_BYTES,
+    Settings,
+    app_id,
+    worker_data_dir,
+)
+from models.base import Model
+
+
+class SteadyFlowControl(FlowControlEvent):
+    """Faust's flow control, resumed only once per rebalance.
+
+    Resuming empties every stream's buffer, meant for what was fetched before the
+    rebalance. But Faust's recovery resumes twice, and what is fetched in between
+    (records of the new assignment, already counted as read) was thrown away by the
+    second resume and never processed. A resume while flowing now changes nothing.
+    """
+
+    def resume(self) -> None:
+        if not self.is_active():
+            super().resume()
+
+
+class ServiceApp(faust.App):
+    """A faust.App on the adjusted transport, carrying the system's settings."""
+
+    #: Where the service puts what it cannot decode or handle (see `dead_letters`).
+    dead_letters_topic: faust.TopicT
+
+    def __init__(self, service: str, settings: Settings, **options: Any) -> None:
+        self.service = service
+        self.settings = settings
+        self._outbound: dict[str, faust.TopicT] = {}
+        #: Set once the producer knows the changelogs' partitions (see `readiness`).
+        self.routing_ready = asyncio.Event()
+        super().__init__(app_id(service), **options)
+
+    async def publish(self, value: Model) -> None:
+        """Send `value` to the topic declared for its type, under that topic's key."""
+        spec = topics.route(value)
+        await self.bound(spec).send(key=spec.key_of(value), value=value)
+
+    def bound(self, spec: topics.TopicSpec) -> faust.TopicT:
+        """This app's topic for `spec`, bound on first use."""
+        topic = self._outbound.get(spec.name)
+        if topic is None:
+            topic = self._outbound[spec.name] = spec.bind(self)
+        return topic
+
+    @cached_property
+    def flow_control(self) -> FlowControlEvent:
+        return SteadyFlowControl(loop=self.loop)
+
+    @cached_property
+    def _reply_consumer(self) -> ReplyConsumer:
+        return PromptReplyConsumer(self, loop=self.loop, beacon=self.beacon)
+
+    def _create_directories(self) -> None:
+        # Faust creates only the last level; the base data dir may not exist yet.
+        self.conf.datadir.mkdir(parents=True, exist_ok=True)
+        super()._create_directories()
+
+    def _new_transport(self) -> transport.Transport:
+        return transport.Transport(self.conf.broker_consumer, self)
+
+    def _new_producer_transport(self) -> transport.Transport:
+        return transport.Transport(self.conf.broker_producer, self)
+
+
+def create_app(
+    service: str, views: Sequence[str] = (), settings: Settings | None = None
+) -> ServiceApp:
+    """The app of `service` ("order", "inventory" or "payment").
+
+    `views` name the modules of its REST API. Faust imports them when the worker
+    starts (autodiscovery): the views import the app, never the other way round.
+    """
+    settings = settings or Settings.from_env()
+    app = ServiceApp(
+        service,
+        settings,
+        broker=settings.broker_url,
+        # Each worker keeps its tables in a directory of its own, named after its port
+        # (which Faust fills in from `--web-port` when the worker starts).
+        datadir=str(worker_data_dir(settings.data_dir, service, "{conf.web_port}")),
+        store="rocksdb://",
+        autodiscover=list(views),
+        # JSON keys everywhere, or routed reads answer from the wrong worker.
+        key_serializer="json",
+        value_serializer="json",
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        # Tansu holds a JoinGroup for half the session timeout: keep it short.
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=settings.heartbeat_interval,
+        broker_rebalance_timeout=settings.session_timeout,
+        broker_request_timeout=30.0,
+        producer_acks=-1,
+        # Create the reply topic at start, or the first `ask` waits ~45 s.
+        reply_create_topic=True,
+        # A worker that answered asks otherwise hangs on stop waiting for its streams.
+        stream_wait_empty=False,
+        web_host=settings.web_host,
+        web_bind=settings.web_host,
+        web_port=DEFAULT_PORTS[service],
+        web_application_options={"client_max_size": MAX_BODY_BYTES},
+        # A message that does not decode is dead-lettered rather than crashing its agent.
+        Topic=DeadLetteringTopic,
+    )
+    app.dead_letters_topic = topics.dead_letters(service).bind(app)
+    app.task(readiness.load_routing_metadata)
+    return app

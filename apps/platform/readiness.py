@@ -1,0 +1,41 @@
+"""Whether a worker can serve: partitions assigned, tables recovered, keys routable."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from apps.platform.app import ServiceApp
+
+logger = logging.getLogger(__name__)
+
+
+def not_ready_reason(app: ServiceApp) -> str | None:
+    """Why `app` cannot serve yet, or None once it can."""
+    if app.should_stop:
+        return f"stopping ({app.crash_reason or 'asked to stop'})"
+    recovery = app.tables.recovery
+    if app.rebalancing or not recovery.completed.is_set():
+        if app.in_recovery:
+            return "recovering tables from their changelogs"
+        if app.rebalancing:
+            return "rebalancing: partitions are being assigned"
+        return "waiting for the consumer group to assign partitions"
+    if not app.routing_ready.is_set():
+        return "loading the partition metadata that routes reads"
+    return None
+
+
+async def load_routing_metadata(app: ServiceApp) -> None:
+    """Once the tables have recovered, load what routed reads need; then the worker serves.
+
+    A routed read hashes its key with the producer's metadata of the table's changelog,
+    which aiokafka only loads for topics it has sent to; before that, Faust's router
+    raises a TypeError.
+    """
+    await app.wait(app.tables.recovery.completed)
+    changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
+    await app.producer.load_metadata(changelogs)
+    app.routing_ready.set()
+    logger.info("routing metadata loaded for %s", ", ".join(changelogs) or "no tables")

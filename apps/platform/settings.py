@@ -1,0 +1,92 @@
+"""Settings shared by every service, read from `OMS_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from pathlib import Path
+
+PREFIX = "OMS_"
+
+#: Workers per service at most: worker n listens on the service's port + 100 n.
+MAX_WORKERS = 9
+#: The web port each service listens on unless told otherwise.
+DEFAULT_PORTS = {"order": 8070, "inventory": 8071, "payment": 8072}
+#: The services, in the order `oms up` starts them.
+SERVICES = tuple(DEFAULT_PORTS)
+#: Largest request body a view accepts; aiohttp answers 413 beyond it.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def app_id(service: str) -> str:
+    """The Faust app id (and consumer group) of `service`: `order-service`, ..."""
+    return f"{service}-service"
+
+
+def worker_data_dir(data_dir: Path, service: str, port: int | str) -> Path:
+    """Where the worker of `service` listening on `port` keeps its tables."""
+    return data_dir / f"{app_id(service)}-{port}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Laptop defaults; each field is overridden by `OMS_<FIELD>` in upper case."""
+
+    broker_url: str = "kafka://127.0.0.1:9092"
+    web_host: str = "127.0.0.1"
+    data_dir: Path = Path(".data")
+    partitions: int = 8
+    #: Workers `oms up` starts per service; they share the partitions.
+    workers: int = 1
+    #: Seconds a REST call waits for the owning agent's reply before answering 504.
+    request_timeout: float = 10.0
+    #: How long a fetch may park on the broker; Faust hard-codes 1500 ms, which
+    #: costs ~375 ms a hop on Tansu (see BROKER.md).
+    fetch_wait_ms: int = 10
+    #: A short session keeps Tansu's JoinGroup hold (half the session) short.
+    session_timeout: float = 3.0
+    heartbeat_interval: float = 0.5
+    #: Seconds a payment may stay PENDING before it fails with reason TIMEOUT.
+    payment_timeout: float = 60.0
+    #: The simulated gateway declines larger amounts (LIMIT_EXCEEDED).
+    payment_limit: Decimal = Decimal("10000.00")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings, raising ValueError naming the variable that is wrong."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            name = PREFIX + field.name.upper()
+            if name not in environ:
+                continue
+            raw = environ[name]
+            kind = type(getattr(cls, field.name))
+            try:
+                values[field.name] = kind(raw)
+            except (ValueError, ArithmeticError):
+                raise ValueError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.partitions < 1:
+            raise ValueError(f"{PREFIX}PARTITIONS must be at least 1, not {self.partitions}")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise ValueError(f"{PREFIX}WORKERS must be within 1..{MAX_WORKERS}, not {self.workers}")
+        if self.request_timeout <= 0:
+            raise ValueError(f"{PREFIX}REQUEST_TIMEOUT must be positive")
+        if not 0 <= self.fetch_wait_ms <= 1500:
+            raise ValueError(f"{PREFIX}FETCH_WAIT_MS must be within 0..1500")
+        if self.payment_timeout <= 0 or self.payment_limit <= 0:
+            raise ValueError(f"{PREFIX}PAYMENT_TIMEOUT and {PREFIX}PAYMENT_LIMIT must be positive")
+
+    @property
+    def broker_host_port(self) -> tuple[str, int]:
+        """The first broker's host and port, from a `kafka://host:port[;...]` URL."""
+        first = self.broker_url.split("://", 1)[-1].split(";")[0].split(",")[0]
+        host, _, port = first.rpartition(":")
+        return host or "127.0.0.1", int(port or 9092)

@@ -1,0 +1,52 @@
+"""The imperative shell every owning agent shares: run a handler per event, apply a decision.
+
+Each agent reads its table, asks its core for a `Decision`, and calls `apply`. The
+agent is its table's only writer, and `apply` is the only place an agent writes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
+from typing import Any, TypeVar
+
+from apps.platform.app import ServiceApp
+from apps.platform.dead_letters import handle_or_dead_letter
+from apps.platform.decision import Decision
+from apps.platform.replies import send_reply
+from models.base import Model
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+async def each_event(
+    app: ServiceApp, stream: Any, handler: Callable[[Any], Awaitable[T]]
+) -> AsyncIterator[T | None]:
+    """Run `handler` on each event of `stream`; what fails is dead-lettered, never lost."""
+    async for event in stream.events():
+        yield await handle_or_dead_letter(app, event, partial(handler, event))
+
+
+async def apply(
+    app: ServiceApp, table: Any, key: str, before: Model | None, decision: Decision[Any]
+) -> None:
+    """Carry out `decision` about `key`: write, send commands and events, then answer.
+
+    The write comes first, so every message the decision sends follows the state that
+    explains it; the replies come last, so a caller that reads back sees it all.
+    """
+    after = decision.state
+    if decision.changed and after is not None:
+        table[key] = after
+        status = getattr(after, "status", None)
+        if status is not None and status != getattr(before, "status", None):
+            logger.info("%s %s: %s", table.name, key, status)
+    for message in (*decision.commands, *decision.events):
+        await app.publish(message)
+    for address, reply in decision.replies:
+        if (error := getattr(reply, "error", None)) is not None:
+            logger.info("%s %s refused: %s", table.name, key, error)
+        await send_reply(app, address, reply)

@@ -1,0 +1,1 @@
+"""The service-agnostic view kit: the base view, errors, commands, lists, OpenAPI, pages."""

@@ -1,0 +1,106 @@
+"""The base of every view: the readiness gate, body and query parsing, error rendering."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar
+
+from aiohttp import web as aiohttp_web
+from faust.exceptions import SameNode
+from faust.web import Request, Response, View
+from faust.web.exceptions import ServiceUnavailable
+from pydantic import BaseModel, ValidationError
+
+from apps.platform.readiness import not_ready_reason
+from models.base import IDENTIFIER, Page
+from web.kit.errors import UNREACHABLE, ApiError, BadRequest, NotFound, NotReady, PayloadTooLarge
+from web.kit.listing import Item, gather_page, local_page
+
+logger = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def path_id(value: str, what: str) -> str:
+    """An id from the URL path; one that could never exist is simply not found (404)."""
+    if not IDENTIFIER.fullmatch(value):
+        raise NotFound(f"no {what} {value!r}")
+    return value
+
+
+class ServiceView(View):
+    """A view that answers 503 until its worker is ready and renders every error."""
+
+    #: Views such as /health answer before the worker is ready.
+    serves_before_ready: ClassVar[bool] = False
+
+    async def dispatch(self, request: Any) -> Any:
+        try:
+            if not self.serves_before_ready:
+                reason = not_ready_reason(self.app)
+                if reason is not None:
+                    raise NotReady(f"not ready: {reason}")
+            return await super().dispatch(request)
+        except ApiError as exc:
+            return self.problem(exc)
+        except aiohttp_web.HTTPRequestEntityTooLarge as exc:
+            return self.problem(PayloadTooLarge(exc.text or "request body too large"))
+        except Exception:
+            logger.exception("%s %s failed", request.method, request.path)
+            return self.problem(ApiError("internal error"))
+
+    def problem(self, exc: ApiError) -> Response:
+        return self.json(exc.body(), status=exc.status)
+
+    async def body(self, request: Request, model: type[M]) -> M:
+        """The JSON body validated as `model`; 400 naming each bad field, 413 if too big."""
+        raw = await request.read()  # aiohttp raises 413 past client_max_size
+        try:
+            data = json.loads(raw) if raw else None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BadRequest(f"body is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise BadRequest("body must be a JSON object")
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise BadRequest.from_validation(exc, "body") from None
+
+    def query(self, request: Request, model: type[M]) -> M:
+        """The query string validated as `model` (repeated names are refused)."""
+        query = request.query
+        repeated = sorted({name for name in query if len(query.getall(name)) > 1})
+        if repeated:
+            raise BadRequest(f"query parameter given twice: {', '.join(repeated)}")
+        try:
+            return model.model_validate(dict(query))
+        except ValidationError as exc:
+            raise BadRequest.from_validation(exc, "query") from None
+
+    async def routed(
+        self, request: Request, table: Any, key: str, answer: Callable[[], Awaitable[Response]]
+    ) -> Response:
+        """`answer()` here if this worker owns `key` in `table`, else the owner's answer."""
+        try:
+            try:
+                return await self.app.router.route_req(table.name, key, self.web, request)
+            except TypeError:
+                # aiokafka's producer can drop the changelog's partitions from its
+                # metadata; the router then fails to hash the key. Reload, try once more.
+                await self.app.producer.load_metadata([table.changelog_topic.get_topic_name()])
+                return await self.app.router.route_req(table.name, key, self.web, request)
+        except SameNode:
+            return await answer()
+        except (ServiceUnavailable, *UNREACHABLE) as exc:
+            raise NotReady(f"the worker owning {key!r} cannot be reached: {exc!r}") from None
+
+    async def listed(
+        self, request: Request, table: Any, query: Page, render: Callable[[Any], Item]
+    ) -> Response:
+        """The page of `table`'s values that `query` keeps, rendered, across all workers."""
+        mine = local_page(
+            (render(value) for value in table.values() if query.matches(value)), query
+        )
+        return self.json(await gather_page(self.app, request, table.name, mine, query))

@@ -1,0 +1,98 @@
+"""The errors a view raises, each rendered once as `{"error", "code", "details"}`.
+
+ApiError                 any answer that is not a success
+ ├── BadRequest          400  the body or query is malformed or invalid
+ ├── NotFound            404  no such id
+ ├── Conflict            409  the request conflicts with the current state
+ ├── PayloadTooLarge     413  the body is over the limit
+ ├── NotReady            503  the worker is not serving yet (or the owner is away)
+ └── GatewayTimeout      504  the owning agent did not answer in time
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import aiohttp
+from pydantic import ValidationError
+
+from apps.platform.settings import MAX_BODY_BYTES
+
+#: What asking another worker over HTTP raises when it cannot be reached: aiohttp's own
+#: errors (a dropped connection is no OSError) and the socket's (a timeout is no ClientError).
+UNREACHABLE: tuple[type[Exception], ...] = (OSError, aiohttp.ClientError)
+
+
+class ApiError(Exception):
+    """Any answer that is not a success."""
+
+    status: ClassVar[int] = 500
+    default_code: ClassVar[str] = "INTERNAL_ERROR"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, details: list[Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.details = details or []
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.message, "code": self.code, "details": self.details}
+
+
+class BadRequest(ApiError):
+    """The body, query or a header is malformed or invalid; details name the fields."""
+
+    status = 400
+    default_code = "INVALID_REQUEST"
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, where: str) -> BadRequest:
+        """One detail per offending field, named by its path (`items.0.quantity`)."""
+        details = [
+            {
+                "field": ".".join(str(part) for part in error["loc"]) or where,
+                "message": error["msg"],
+                "type": error["type"],
+            }
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+        return cls(f"invalid {where}", details=details)
+
+
+class NotFound(ApiError):
+    """No such id (or table, or key)."""
+
+    status = 404
+    default_code = "NOT_FOUND"
+
+
+class Conflict(ApiError):
+    """The request conflicts with the current state."""
+
+    status = 409
+    default_code = "CONFLICT"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    default_code = "PAYLOAD_TOO_LARGE"
+
+
+# The docstring describes the 413 in the OpenAPI document: it says the limit in force.
+PayloadTooLarge.__doc__ = f"The body is over the limit ({MAX_BODY_BYTES // 2**20} MiB)."
+
+
+class NotReady(ApiError):
+    """The worker is not serving yet, or the worker owning the key cannot be reached."""
+
+    status = 503
+    default_code = "NOT_READY"
+
+
+class GatewayTimeout(ApiError):
+    """The owning agent did not answer in time; the command may still be applied."""
+
+    status = 504
+    default_code = "TIMEOUT"

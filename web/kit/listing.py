@@ -1,0 +1,87 @@
+"""Lists across every worker of a service: each worker pages its own partitions, merged here.
+
+A list request fans out to the workers that hold the table's partitions. Each answers
+with its first `offset + limit` matching items and its count (`scope=local`), and the
+asker merges them in the list's order (newest first unless told otherwise). With one
+worker this is a local read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from faust.web import Request
+from yarl import URL
+
+from models.base import Page
+from web.kit.errors import UNREACHABLE, NotReady
+
+Item = dict[str, Any]
+Order = Callable[[Iterable[Item]], list[Item]]
+
+#: The query parameter by which one worker asks another for its own items only.
+LOCAL_SCOPE = "scope"
+
+
+def newest_first(items: Iterable[Item]) -> list[Item]:
+    return sorted(
+        items,
+        key=lambda item: (datetime.fromisoformat(item["created_at"]), item["id"]),
+        reverse=True,
+    )
+
+
+def local_page(items: Iterable[Item], page: Page, order: Order = newest_first) -> Item:
+    """This worker's items: the first `offset + limit` in `order`, and the count."""
+    listed = list(items)
+    return {"items": order(listed)[: page.offset + page.limit], "total": len(listed)}
+
+
+async def gather_page(
+    app: Any,
+    request: Request,
+    table_name: str,
+    mine: Item,
+    page: Page,
+    order: Order = newest_first,
+    path: str | None = None,
+) -> Item:
+    """Merge this worker's page `mine` with those of the other workers holding the table.
+
+    The others are asked for `path` (this request's own by default) with the same query;
+    a worker so asked (`page.scope` is local) answers with its own page only.
+    """
+    if page.scope == "local":
+        return mine
+    own = _ident(URL(str(app.conf.canonical_url)))
+    others = [url for url in app.router.table_metadata(table_name) if _ident(URL(url)) != own]
+    fetches = (_fetch(app, request, url, page, path or request.path) for url in others)
+    pages = [mine, *await asyncio.gather(*fetches)]
+    items = order([item for part in pages for item in part["items"]])
+    return {
+        "items": items[page.offset : page.offset + page.limit],
+        "total": sum(part["total"] for part in pages),
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+async def _fetch(app: Any, request: Request, url: str, page: Page, path: str) -> Item:
+    query = {**request.query, LOCAL_SCOPE: "local", "offset": "0"}
+    query["limit"] = str(page.offset + page.limit)
+    target = URL(url).with_path(path).with_query(query)
+    try:
+        async with app.http_client.get(target) as response:
+            if response.status == 200:
+                return dict(await response.json())
+            reason = f"answered {response.status}"
+    except UNREACHABLE as exc:
+        reason = str(exc)
+    raise NotReady(f"worker {url} could not list its items: {reason}")
+
+
+def _ident(url: URL) -> tuple[str, int | None]:
+    return url.host or "", url.port
