@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -10,6 +11,9 @@ from typing import Any
 
 #: Items per page when reading a whole list.
 PAGE = 1000
+#: How long a request answered 503 (not ready) is asked again, and how often.
+NOT_READY_PATIENCE_S = 30.0
+NOT_READY_PAUSE_S = 0.2
 
 
 class ServiceError(RuntimeError):
@@ -31,8 +35,16 @@ def call(method: str, url: str, body: Any = None) -> tuple[int, Any]:
 
 
 def expect(status: int, method: str, url: str, body: Any = None) -> Any:
-    """The JSON body of the request; ServiceError unless it answers `status`."""
+    """The JSON body of the request; ServiceError unless it answers `status`.
+
+    A 503 (a worker still starting, or rebalancing) is asked again for a while: it
+    says "not yet", not "no".
+    """
+    deadline = time.monotonic() + NOT_READY_PATIENCE_S
     answered, reply = call(method, url, body)
+    while answered == 503 and time.monotonic() < deadline:
+        time.sleep(NOT_READY_PAUSE_S)
+        answered, reply = call(method, url, body)
     if answered != status:
         raise ServiceError(f"{method} {url} answered {answered}: {reply}")
     return reply

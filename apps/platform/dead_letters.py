@@ -19,6 +19,7 @@ import faust
 from aiokafka.errors import KafkaError
 from faust.types import Message
 
+from apps.platform import metrics
 from apps.platform.retrying import retrying
 from models.base import utcnow
 from models.dead_letters import DeadLetter
@@ -49,6 +50,7 @@ async def dead_letter(app: Any, message: Message, error: BaseException) -> None:
         message.offset,
         letter.error,
     )
+    metrics.DEAD_LETTERS.labels(message.topic).inc()
     await app.dead_letters_topic.send(key=message.topic, value=letter)
 
 

@@ -7,10 +7,12 @@ agent is its table's only writer, and `apply` is the only place an agent writes 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
 
+from apps.platform import metrics
 from apps.platform.app import ServiceApp
 from apps.platform.dead_letters import handle_or_dead_letter
 from apps.platform.decision import Decision
@@ -27,7 +29,11 @@ async def each_event(
 ) -> AsyncIterator[T | None]:
     """Run `handler` on each event of `stream`; what fails is dead-lettered, never lost."""
     async for event in stream.events():
-        yield await handle_or_dead_letter(app, event, partial(handler, event))
+        started = time.perf_counter()
+        result = await handle_or_dead_letter(app, event, partial(handler, event))
+        elapsed = time.perf_counter() - started
+        metrics.handled(event.message.topic, elapsed, dead_lettered=result is None)
+        yield result
 
 
 async def apply(

@@ -84,12 +84,12 @@ def test_the_document_has_every_route_the_service_registers_and_no_other(app: An
     assert documented(app) - routed(app) == set(), "documented but not registered"
 
 
-def test_each_service_documents_its_own_api_health_tables_and_docs(app: Any) -> None:
+def test_each_service_documents_its_own_api_health_tables_docs_and_metrics(app: Any) -> None:
     own = {"order": "/orders", "inventory": "/products", "payment": "/payments"}
 
     paths = set(document(app)["paths"])
 
-    assert {"/health", "/tables", "/tables/{name}", "/openapi.json", "/docs"} <= paths
+    assert {"/health", "/tables", "/tables/{name}", "/openapi.json", "/docs", "/metrics"} <= paths
     assert {path for path in own.values() if path in paths} == {own[app.service]}
 
 
