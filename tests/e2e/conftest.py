@@ -68,6 +68,15 @@ class System:
     def settled(self, order_id: str) -> dict[str, Any]:
         return self.wait_for(order_id, "CONFIRMED", "FAILED", "CANCELLED")
 
+    def committed(self, order_id: str) -> None:
+        """Wait until inventory has sold what the order held: the saga's last step."""
+
+        def sold() -> bool:
+            reservation = self.inventory.get(f"/reservations/{order_id}")
+            return reservation.status == 200 and reservation.body["status"] == "COMMITTED"
+
+        poll(sold, f"the reservation of {order_id} COMMITTED")
+
     def payment_of(self, order_id: str) -> Response:
         return self.payment.get(f"/payments/pay-{order_id}")
 
@@ -92,7 +101,9 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         system = System(broker, **workers)
         # The first message on each fresh topic can take seconds; with a payment timeout
         # this short, one order through the whole saga first keeps the cases from racing it.
-        system.settled(system.place("tok_ok", **{system.product(): 1})["id"])
+        system.committed(
+            system.settled(system.place("tok_ok", **{system.product(): 1})["id"])["id"]
+        )
         yield system
     finally:
         for worker in workers.values():

@@ -88,7 +88,7 @@ def test_the_worker_answers_as_its_document_says(inventory: Worker) -> None:
     assert [response.status for *_, response in exchanges] == [row[0] for row in exchanges]
 
 
-async def test_the_document_and_swagger_ui_answer_before_the_worker_is_ready() -> None:
+async def test_the_document_swagger_ui_and_metrics_answer_before_the_worker_is_ready() -> None:
     starting = create_app("order")  # never started: it has no partitions yet
     pages.register(starting)
 
@@ -96,7 +96,10 @@ async def test_the_document_and_swagger_ui_answer_before_the_worker_is_ready() -
         gated = await client.get("/tables")
         spec = await client.get("/openapi.json")
         docs = await client.get("/docs")
+        metrics = await client.get("/metrics")
 
         assert gated.status == 503
         assert spec.status == 200 and (await spec.json())["openapi"] == "3.1.0"
         assert docs.status == 200 and docs.content_type == "text/html"
+        assert metrics.status == 200 and metrics.content_type == "text/plain"
+        assert "# TYPE oms_events_handled_total counter" in await metrics.text()

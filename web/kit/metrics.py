@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from faust.web import Request, Response
+from aiohttp.web import Response
+from faust.web import Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from web.kit.base import ServiceView
@@ -22,4 +23,5 @@ def register(app: Any) -> None:
             media_type="text/plain",
         )
         async def get(self, request: Request) -> Response:
-            return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+            # Set as a header: aiohttp refuses a charset in `content_type`, and this has one.
+            return Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
