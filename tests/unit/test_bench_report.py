@@ -136,6 +136,7 @@ def test_the_json_has_every_figure_of_the_run() -> None:
         "by_final_status", "by_http_status", "by_kind", "mismatches", "cpu", "generator",
         "events_per_s", "timeline", "overload",
     }  # fmt: skip
+    assert result["options"]["rate"] == 2.0 and result["options"]["json_path"] is None
     ok_p50_ms = 800.0
     assert result["comparison"]["rows"]["system"]["hop_ms"]["p50"] == ok_p50_ms / SAGA_HOPS
     assert result["verdict"] == {"passed": True, "failures": []}

@@ -24,16 +24,17 @@ def draw(path: Path, series: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
     offset = 0
     for label, timeline in series.items():
         seconds = [offset + point["second"] for point in timeline]
-        completions.plot(seconds, [p["completed"] for p in timeline], label=label)
+        (line,) = completions.plot(seconds, [p["completed"] for p in timeline], label=label)
+        # One colour per stretch of load: p50 solid, p99 dotted.
         for q, style in (("p50_ms", "-"), ("p99_ms", ":")):
-            latency.plot(seconds, [p[q] for p in timeline], style, label=f"{label} {q[:3]}")
+            latency.plot(seconds, [p[q] for p in timeline], style, color=line.get_color())
         offset = seconds[-1] + 1 if seconds else offset
     completions.set_ylabel("completed sagas / s")
-    latency.set_ylabel("POST→terminal (ms)")
+    completions.legend(fontsize="small")
+    latency.set_ylabel("POST→terminal (ms)\np50 solid, p99 dotted")
     latency.set_xlabel("seconds (stretches of load one after another)")
     for axes in (completions, latency):
         axes.grid(alpha=0.3)
-        axes.legend(fontsize="small")
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
     figure.savefig(path, dpi=100)

@@ -108,6 +108,8 @@ async def _expect(
     """The probe's next lines up to the one announcing `event`; RuntimeError if it ends first."""
     assert probe.stdout is not None
     while raw := await probe.stdout.readline():
+        if not raw.startswith(b"{"):
+            continue  # a library's chatter on stdout, not a milestone
         line = json.loads(raw)
         if line["event"] == event:
             return dict(line)

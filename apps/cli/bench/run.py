@@ -96,7 +96,8 @@ async def measure(options: Options, settings: Settings, logs: Path, emit: Emit) 
     urls = {"order": options.order_url, "inventory": options.inventory_url}
     urls["payment"] = options.payment_url
     await asyncio.to_thread(rest.require_ready, *urls.values())
-    pids, source = system.find_pids(options.pids, settings)
+    # In a thread: with --start, the control socket is served by this very loop.
+    pids, source = await asyncio.to_thread(system.find_pids, options.pids, settings)
     emit(f"pids: {', '.join(f'{n} {p}' for n, p in pids.items()) or 'none'} ({source})")
     catalog = await asyncio.to_thread(system.create_catalog, options.inventory_url, emit)
     target = load.Target(options.order_url, catalog, cycle())
@@ -149,7 +150,8 @@ async def idle_cores(pids: dict[str, int], seconds: float, emit: Emit) -> dict[s
     loop = asyncio.get_running_loop()
     before = cpu.read(pids, loop.time())
     await asyncio.sleep(seconds)  # the measuring window itself, not a wait for something
-    return {n: round(v, 4) for n, v in cpu.cores(before, cpu.read(pids, loop.time())).items()}
+    idle = cpu.system_only(cpu.cores(before, cpu.read(pids, loop.time())))
+    return {name: round(cores, 4) for name, cores in idle.items()}
 
 
 async def load_as_asked(bench: Bench) -> tuple[list[dict[str, Any]], float | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from apps.cli.bench.options import CLOSED, RATE, Options
@@ -51,7 +52,7 @@ def assemble(
         measured, refusals_fail=options.mode in (RATE, CLOSED), check_status=check_status
     )
     return {
-        "options": {k: str(v) if v is not None else None for k, v in asdict(options).items()},
+        "options": {name: _plain(value) for name, value in asdict(options).items()},
         "pids": dict(pids),
         "idle_cpu_cores": dict(idle),
         "loads": loads,
@@ -61,3 +62,10 @@ def assemble(
         "check": {"status": check_status, "lines": list(check_lines)},
         "verdict": {"passed": not reasons, "failures": reasons},
     }
+
+
+def _plain(value: Any) -> Any:
+    """An option as JSON holds it: paths as text, mappings as objects, the rest as is."""
+    if isinstance(value, Path):
+        return str(value)
+    return dict(value) if isinstance(value, Mapping) else value

@@ -119,8 +119,8 @@ def comparison_lines(rows: Mapping[str, Mapping[str, Any]]) -> list[str]:
             _num(hop.get("p50"), 2),
             _num(hop.get("p99"), 2),
             _num(figures.get("system_events_per_s_ratio"), 3),
-            _num(figures.get("system_hop_p50_ratio"), 1),
-            _num(figures.get("system_hop_p99_ratio"), 1),
+            _num(figures.get("system_hop_p50_ratio"), 2),
+            _num(figures.get("system_hop_p99_ratio"), 2),
         ]
         lines.append(row(name, cells, 10))
     lines.append(
