@@ -96,6 +96,7 @@ def test_an_overload_reports_its_share_of_the_max_and_how_load_was_shed() -> Non
         "fraction_of_max": 0.5,
         "refused_at_once": 2,
         "waited_into_504": 1,
+        "accepted": 4,
         "every_accepted_settled": True,
     }
 

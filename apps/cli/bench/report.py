@@ -94,6 +94,7 @@ def overload(m: Measurement, completed_per_s: float) -> dict[str, Any]:
         "fraction_of_max": _round(ratio(completed_per_s, max_rate)),
         "refused_at_once": sum(r.refused_at_once for r in m.records),
         "waited_into_504": sum(r.timed_out for r in m.records),
+        "accepted": sum(r.accepted for r in m.records),
         "every_accepted_settled": not records.accepted_mismatches(m.records),
     }
 

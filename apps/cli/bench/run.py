@@ -15,7 +15,7 @@ import aiohttp
 
 from apps.cli import check, rest
 from apps.cli.bench import cpu, load, metrics, reference, report, search, summary, system, table
-from apps.cli.bench.mix import EXPECTED_END, cycle, kind_of
+from apps.cli.bench.mix import EXPECTED_END, OK, cycle, kind_of
 from apps.cli.bench.options import CLOSED, FIND_MAX, OVERLOAD, Options, default_json_path
 from apps.cli.bench.plot import draw
 from apps.cli.bench.records import OrderRecord, describe
@@ -24,6 +24,10 @@ from apps.platform.settings import Settings
 Emit = Callable[[str], None]
 #: What `oms check` allows an order outside a terminal state, as its default.
 SAGA_TIMEOUT = timedelta(seconds=120)
+#: The system has caught up after a stretch once a lone order settles within this.
+RECOVERED_S = 1.0
+#: How long to wait for that at most before going on regardless (and saying so).
+RECOVERY_BOUND_S = 300.0
 
 
 @dataclass
@@ -175,6 +179,7 @@ async def load_as_asked(bench: Bench) -> tuple[list[dict[str, Any]], float | Non
     steps = await find_max(bench)
     best = search.max_sustained([(s["rate"], s["passed"]) for s in steps])
     if options.overload and best:
+        await caught_up(bench)
         await bench.at_rate(
             f"overload: twice {best:.1f} orders/s for {options.duration:g} s",
             2 * best,
@@ -192,6 +197,8 @@ async def find_max(bench: Bench) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     rate: float | None = options.start_rate
     while rate is not None and loop.time() + options.step_seconds <= deadline:
+        if steps:
+            await caught_up(bench)
         measured = await bench.at_rate(
             f"step {len(steps) + 1}: {rate:.1f} orders/s", rate, options.step_seconds
         )
@@ -201,3 +208,21 @@ async def find_max(bench: Bench) -> list[dict[str, Any]]:
         bench.emit(table.step_lines(steps[-1:], None)[1])
         rate = search.next_rate([(s["rate"], s["passed"]) for s in steps])
     return steps
+
+
+async def caught_up(bench: Bench) -> None:
+    """Wait until a lone order settles promptly: the last stretch's backlog is worked off.
+
+    A POST that answered 504 may still land later, so an overloaded system can go on
+    working for minutes after its load stopped; the next stretch starts after that.
+    """
+    lone = bench.target.period.index(OK)
+    clock = load.started_clock()
+    while clock() < RECOVERY_BOUND_S:
+        probe = await load.place(bench.client, bench.target, lone, clock(), clock)
+        latency = probe.terminal_latency
+        if probe.as_expected and latency is not None and latency < RECOVERED_S:
+            if clock() > RECOVERED_S:
+                bench.emit(f"caught up after {clock():.0f} s")
+            return
+    bench.emit(f"still behind after {RECOVERY_BOUND_S:g} s: going on regardless")

@@ -83,7 +83,7 @@ def overload_line(overload: Mapping[str, Any], completed_per_s: float) -> str:
         f"overload: {completed_per_s:.1f} sagas/s = {_num(overload['fraction_of_max'], 2)} of the "
         f"max {overload['max_sustained_per_s']:.1f}; {overload['refused_at_once']} POSTs refused "
         f"at once (429/503+Retry-After), {overload['waited_into_504']} waited into a 504; "
-        f"every accepted order settled as it must: "
+        f"every accepted order ({overload['accepted']}) settled as it must: "
         + ("yes" if overload["every_accepted_settled"] else "NO")
     )
 
