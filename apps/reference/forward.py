@@ -7,7 +7,6 @@ fetch wait instead of Faust's hard-coded 1500 ms (BROKER.md). It knows no servic
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
 
 import faust
@@ -36,7 +35,7 @@ def build(source: str, sink: str, settings: Settings) -> ForwardApp:
         f"reference-forward-{source}",  # a fresh group per run: Tansu keeps a group's session
         settings,
         broker=settings.broker_url,
-        datadir=tempfile.mkdtemp(prefix="reference-forward-"),
+        datadir=str(settings.data_dir / "reference-forward"),
         store="memory://",
         key_serializer="json",
         value_serializer="json",

@@ -129,7 +129,7 @@ def test_the_json_has_every_figure_of_the_run() -> None:
     result = json.loads(json.dumps(run_result(ROWS)))
 
     assert set(result) == {
-        "options", "pids", "idle_cpu_cores", "loads", "find_max", "references",
+        "options", "pids", "idle_cpu_cores", "loads", "find_max", "recoveries", "references",
         "comparison", "check", "verdict",
     }  # fmt: skip
     assert set(result["loads"][0]) == {
@@ -189,3 +189,16 @@ def test_the_json_goes_to_a_timestamped_file_under_the_data_dir() -> None:
     moment = datetime(2026, 11, 29, 3, 4, 5, tzinfo=UTC)
 
     assert default_json_path(Path(".data"), moment) == Path(".data/bench/20261129T030405Z.json")
+
+
+def test_each_wait_for_the_system_to_catch_up_is_reported() -> None:
+    result = assemble(
+        OPTIONS, [measurement(ROWS)], pids={}, idle={}, steps=[], best=None, references={},
+        check_status=0, check_lines=[],
+        recoveries=[{"before": "step 2: 30.0 orders/s", "seconds": 120.0, "caught_up": False}],
+    )  # fmt: skip
+
+    assert result["recoveries"] == [
+        {"before": "step 2: 30.0 orders/s", "seconds": 120.0, "caught_up": False}
+    ]
+    assert "before step 2: 30.0 orders/s: still behind after 120 s" in table.lines_of(result)

@@ -27,7 +27,7 @@ SAGA_TIMEOUT = timedelta(seconds=120)
 #: The system has caught up after a stretch once a lone order settles within this.
 RECOVERED_S = 1.0
 #: How long to wait for that at most before going on regardless (and saying so).
-RECOVERY_BOUND_S = 300.0
+RECOVERY_BOUND_S = 120.0
 
 
 @dataclass
@@ -42,6 +42,8 @@ class Bench:
     emit: Emit
     measured: list[report.Measurement] = field(default_factory=list)
     placed: int = 0  # orders placed so far: the next stretch goes on with the mix
+    #: Each wait for the system to catch up: before which stretch, how long, whether it did.
+    recoveries: list[dict[str, Any]] = field(default_factory=list)
 
     async def stretch(
         self,
@@ -129,6 +131,7 @@ async def measure(options: Options, settings: Settings, logs: Path, emit: Emit) 
         references=references,
         check_status=check_status,
         check_lines=check_lines,
+        recoveries=bench.recoveries,
     )
 
 
@@ -179,9 +182,10 @@ async def load_as_asked(bench: Bench) -> tuple[list[dict[str, Any]], float | Non
     steps = await find_max(bench)
     best = search.max_sustained([(s["rate"], s["passed"]) for s in steps])
     if options.overload and best:
-        await caught_up(bench)
+        label = f"overload: twice {best:.1f} orders/s for {options.duration:g} s"
+        await caught_up(bench, label)
         await bench.at_rate(
-            f"overload: twice {best:.1f} orders/s for {options.duration:g} s",
+            label,
             2 * best,
             options.duration,
             best,
@@ -197,11 +201,10 @@ async def find_max(bench: Bench) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     rate: float | None = options.start_rate
     while rate is not None and loop.time() + options.step_seconds <= deadline:
+        label = f"step {len(steps) + 1}: {rate:.1f} orders/s"
         if steps:
-            await caught_up(bench)
-        measured = await bench.at_rate(
-            f"step {len(steps) + 1}: {rate:.1f} orders/s", rate, options.step_seconds
-        )
+            await caught_up(bench, label)
+        measured = await bench.at_rate(label, rate, options.step_seconds)
         step = search.step_of(measured.records, rate, options.step_seconds)
         reasons = search.verdict(step)
         steps.append(report.step_figures(step, reasons))
@@ -210,7 +213,7 @@ async def find_max(bench: Bench) -> list[dict[str, Any]]:
     return steps
 
 
-async def caught_up(bench: Bench) -> None:
+async def caught_up(bench: Bench, before: str) -> None:
     """Wait until a lone order settles promptly: the last stretch's backlog is worked off.
 
     A POST that answered 504 may still land later, so an overloaded system can go on
@@ -218,11 +221,13 @@ async def caught_up(bench: Bench) -> None:
     """
     lone = bench.target.period.index(OK)
     clock = load.started_clock()
-    while clock() < RECOVERY_BOUND_S:
+    caught = False
+    while not caught and clock() < RECOVERY_BOUND_S:
         probe = await load.place(bench.client, bench.target, lone, clock(), clock)
         latency = probe.terminal_latency
-        if probe.as_expected and latency is not None and latency < RECOVERED_S:
-            if clock() > RECOVERED_S:
-                bench.emit(f"caught up after {clock():.0f} s")
-            return
-    bench.emit(f"still behind after {RECOVERY_BOUND_S:g} s: going on regardless")
+        caught = probe.as_expected and latency is not None and latency < RECOVERED_S
+    bench.recoveries.append({"before": before, "seconds": round(clock(), 1), "caught_up": caught})
+    if not caught:
+        bench.emit(f"still behind after {RECOVERY_BOUND_S:g} s: going on regardless")
+    elif clock() > RECOVERED_S:
+        bench.emit(f"caught up after {clock():.0f} s")

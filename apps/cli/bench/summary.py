@@ -34,6 +34,7 @@ def assemble(
     references: Mapping[str, Mapping[str, Any]],
     check_status: int,
     check_lines: Sequence[str],
+    recoveries: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Every figure of the run, and whether it passed."""
     loads = [load_figures(m) for m in measured]
@@ -57,6 +58,7 @@ def assemble(
         "idle_cpu_cores": dict(idle),
         "loads": loads,
         "find_max": {"steps": list(steps), "max_sustained_per_s": best} if steps else None,
+        "recoveries": [dict(r) for r in recoveries],
         "references": dict(references),
         "comparison": compared,
         "check": {"status": check_status, "lines": list(check_lines)},

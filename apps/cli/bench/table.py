@@ -134,6 +134,9 @@ def lines_of(result: Mapping[str, Any]) -> list[str]:
     lines = [idle_line(result["idle_cpu_cores"])]
     if result["find_max"]:
         lines += step_lines(result["find_max"]["steps"], result["find_max"]["max_sustained_per_s"])
+    for wait in result["recoveries"]:
+        outcome = "caught up" if wait["caught_up"] else "still behind"
+        lines.append(f"before {wait['before']}: {outcome} after {wait['seconds']:g} s")
     for figures in result["loads"]:
         lines += load_lines(figures)
     if result["comparison"] and result["references"]:
