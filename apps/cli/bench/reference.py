@@ -46,12 +46,13 @@ def figures(
     messages: int, seconds: float, cpu_s: float | None, hops_s: list[float]
 ) -> dict[str, Any]:
     """One reference's line of the report, from what the probe and /proc said."""
+    per_event = None if cpu_s is None or not messages else round(cpu_s * 1000 / messages, 4)
     return {
         "messages": messages,
         "seconds": round(seconds, 3),
         "events_per_s": round(rate(messages, seconds), 1),
         "cpu_s": None if cpu_s is None else round(cpu_s, 3),
-        "cpu_ms_per_event": None if cpu_s is None or not messages else cpu_s * 1000 / messages,
+        "cpu_ms_per_event": per_event,
         "hop_ms": summary_ms(hops_s),
     }
 
