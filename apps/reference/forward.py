@@ -31,11 +31,14 @@ class ForwardApp(faust.App):
 
 
 def build(source: str, sink: str, settings: Settings) -> ForwardApp:
+    datadir = settings.data_dir / "reference-forward"
+    # Faust makes only the last level of its data dir; a fresh checkout has no .data yet.
+    datadir.mkdir(parents=True, exist_ok=True)
     app = ForwardApp(
         f"reference-forward-{source}",  # a fresh group per run: Tansu keeps a group's session
         settings,
         broker=settings.broker_url,
-        datadir=str(settings.data_dir / "reference-forward"),
+        datadir=str(datadir),
         store="memory://",
         key_serializer="json",
         value_serializer="json",

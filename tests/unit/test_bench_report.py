@@ -202,3 +202,16 @@ def test_each_wait_for_the_system_to_catch_up_is_reported() -> None:
         {"before": "step 2: 30.0 orders/s", "seconds": 120.0, "caught_up": False}
     ]
     assert "before step 2: 30.0 orders/s: still behind after 120 s" in table.lines_of(result)
+
+
+def test_a_reference_that_failed_is_named_with_why_and_compares_as_unknown() -> None:
+    broken = {**REFERENCES, "faust_forward": {"error": "faust_forward exited (1)"}}
+    result = assemble(
+        OPTIONS, [measurement(ROWS)], pids={}, idle={}, steps=[], best=None,
+        references=broken, check_status=0, check_lines=[],
+    )  # fmt: skip
+
+    assert result["comparison"]["rows"]["faust_forward"]["system_hop_p50_ratio"] is None
+    assert "reference faust_forward has no figures: faust_forward exited (1)" in table.lines_of(
+        result
+    )

@@ -15,7 +15,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,8 +58,14 @@ def figures(
 
 
 async def run_all(plan: Plan, log_dir: Path) -> dict[str, dict[str, Any]]:
-    """Each reference in turn (so they never share the CPU), with its figures."""
-    return {name: await run_one(name, module, plan, log_dir) for name, module in REFERENCES.items()}
+    """Each reference in turn (so they never share the CPU): its figures, or why it has none."""
+    results = {}
+    for name, module in REFERENCES.items():
+        try:
+            results[name] = await run_one(name, module, plan, log_dir)
+        except (RuntimeError, TimeoutError) as exc:
+            results[name] = {"error": str(exc) or f"{name} timed out; see the logs in {log_dir}"}
+    return results
 
 
 async def run_one(name: str, module: str, plan: Plan, log_dir: Path) -> dict[str, Any]:
@@ -76,11 +82,15 @@ async def run_one(name: str, module: str, plan: Plan, log_dir: Path) -> dict[str
         async with asyncio.timeout(RUN_TIMEOUT_S):
             await _expect(probe, "topics", name, log_dir)
             reference = await _spawn(where, module, plan.env, log_dir / f"{name}.log")
-            await _expect(probe, "burst", name, log_dir)
+            await _while_alive(reference, _expect(probe, "burst", name, log_dir), name, log_dir)
             before = cpu.read({name: reference.pid}, 0.0)
-            burst = await _expect(probe, "burst_end", name, log_dir)
+            burst = await _while_alive(
+                reference, _expect(probe, "burst_end", name, log_dir), name, log_dir
+            )
             after = cpu.read({name: reference.pid}, 0.0)
-            hops = await _expect(probe, "hops", name, log_dir)
+            hops = await _while_alive(
+                reference, _expect(probe, "hops", name, log_dir), name, log_dir
+            )
     finally:
         for process in (probe, reference):
             if process is not None:
@@ -118,6 +128,27 @@ async def _expect(
     raise RuntimeError(
         f"the {name} probe exited ({probe.returncode}) before {event!r}; see the logs in {log_dir}"
     )
+
+
+async def _while_alive(
+    reference: asyncio.subprocess.Process,
+    milestone: Coroutine[Any, Any, dict[str, Any]],
+    name: str,
+    log_dir: Path,
+) -> dict[str, Any]:
+    """The probe's milestone; RuntimeError at once if the reference dies before it."""
+    awaited = asyncio.ensure_future(milestone)
+    exited = asyncio.ensure_future(reference.wait())
+    try:
+        await asyncio.wait([awaited, exited], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        exited.cancel()
+    if not awaited.done():
+        awaited.cancel()
+        raise RuntimeError(
+            f"{name} exited ({reference.returncode}); see {log_dir / (name + '.log')}"
+        )
+    return awaited.result()
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:

@@ -142,5 +142,8 @@ def lines_of(result: Mapping[str, Any]) -> list[str]:
     if result["comparison"] and result["references"]:
         lines.append(f"compared with: {result['comparison']['basis']}")
         lines += comparison_lines(result["comparison"]["rows"])
+    for name, figures in result["references"].items():
+        if "error" in figures:
+            lines.append(f"reference {name} has no figures: {figures['error']}")
     lines += ["== oms check", *result["check"]["lines"]]
     return lines
