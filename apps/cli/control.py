@@ -2,6 +2,8 @@
 
 One JSON request a connection; the answer is lines of text, then `{"status": N}`.
 The socket lives in the data dir, so it is found the same way the data is.
+Requests: `{"command": "replay", "service": S}`, and `{"command": "pids"}`, answered
+with one `<name> <pid>` line per child (broker, order, inventory, payment, order-2, ...).
 """
 
 from __future__ import annotations
@@ -69,3 +71,14 @@ def call(path: Path, request: dict[str, Any], emit: Callable[[str], None] = prin
                 emit(answer["line"])
     emit("`oms up` closed the connection without a status")
     return 1
+
+
+def pids(path: Path) -> dict[str, int]:
+    """The name and pid of each child of the `oms up` listening at `path`.
+
+    Raises OSError, naming the socket, when no `oms up` answers there.
+    """
+    lines: list[str] = []
+    if call(path, {"command": "pids"}, lines.append) != 0:
+        raise OSError(f"`oms up` at {path} gave no pids: {' '.join(lines)}")
+    return {name: int(pid) for name, pid in (line.split() for line in lines)}

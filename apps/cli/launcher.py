@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -121,9 +121,11 @@ async def start_system(
     began = time.monotonic()
     settings = _settings(workers)
     _ensure_web_ports_free(settings.web_host, settings.workers)
+    child_names = []  # in the order the supervisor lists their pids
     if broker_url is None:
         host, port = settings.broker_host_port
         broker_url = await start_broker(supervisor, host, port)
+        child_names.append("broker")
         for path in wipe_data_dirs(settings.data_dir, settings.workers):
             supervisor.log(f"wiped {path}: the new broker has none of its topics")
     else:
@@ -132,21 +134,35 @@ async def start_system(
         child for name in SERVICES for child in service_children(name, broker_url, settings)
     ]
     await supervisor.start(*children)
-    await serve_control(supervisor, settings)
+    child_names += [child.name for child in children]
+    await serve_control(supervisor, settings, child_names)
     for name in SERVICES:
         urls = ", ".join(worker_urls(name, settings.web_host, settings.workers))
         supervisor.log(f"{name:<10} {urls}")
     supervisor.log(f"ready in {time.monotonic() - began:.1f} s; Ctrl-C stops everything")
 
 
-async def serve_control(supervisor: Supervisor, settings: Settings) -> None:
-    """Answer `oms replay SERVICE` while the system runs."""
+async def serve_control(
+    supervisor: Supervisor, settings: Settings, child_names: Sequence[str] = ()
+) -> None:
+    """Answer `oms replay SERVICE`, and the children's pids, while the system runs.
+
+    `child_names` name the supervisor's children in the order it lists their pids; a
+    restarted child keeps its place, so the pairs stay right after a replay.
+    """
     path = control.socket_path(settings.data_dir)
 
     async def handle(request: dict[str, Any], emit: Callable[[str], None]) -> int:
+        if request.get("command") == "pids":
+            for name, pid in zip(child_names, supervisor.pids, strict=True):
+                emit(f"{name} {pid}")
+            return 0
         service = request.get("service")
         if request.get("command") != "replay" or service not in SERVICES:
-            emit(f"cannot do {request!r}: ask for replay of one of {', '.join(SERVICES)}")
+            emit(
+                f"cannot do {request!r}: ask for pids, "
+                f"or for replay of one of {', '.join(SERVICES)}"
+            )
             return 2
         names = {worker_name(service, n) for n in range(settings.workers)}
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
-from apps.cli import bench, check, demo, launcher
+from apps.cli import check, demo, launcher
+from apps.cli.bench.arguments import add_bench, bench_options
+from apps.cli.bench.run import run as bench_run
 from apps.cli.rest import ServiceError
+from apps.cli.supervisor import LaunchError
 from apps.platform.settings import DEFAULT_PORTS, MAX_WORKERS, SERVICES
 
 
@@ -16,13 +20,6 @@ def port_number(text: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{port} is not a port number (1..65535)")
     return port
-
-
-def positive_int(text: str) -> int:
-    number = int(text)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{number} is not a positive number")
-    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,25 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=120.0,
         help="seconds an order may stay outside a terminal state (default: 120)",
     )
-    bench_parser = commands.add_parser(
-        "bench",
-        help="place many orders against a running system; report throughput and latency "
-        "(exit 1 unless all are CONFIRMED)",
-    )
-    bench_parser.add_argument(
-        "--orders", type=positive_int, default=200, help="orders to place (default: 200)"
-    )
-    bench_parser.add_argument(
-        "--concurrency",
-        type=positive_int,
-        default=16,
-        help="clients placing orders at once (default: 16)",
-    )
-    # The bench reaches the payment service only through the saga.
+    add_bench(commands)
     for command, services in (
         (demo, SERVICES),
         (check_parser, SERVICES),
-        (bench_parser, ("order", "inventory")),
+        (commands.choices["bench"], SERVICES),
     ):
         for service in services:
             port = DEFAULT_PORTS[service]
@@ -128,8 +111,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_bench(args: argparse.Namespace) -> int:
     try:
-        return bench.run(args.order_url, args.inventory_url, args.orders, args.concurrency)
-    except ServiceError as exc:
+        return asyncio.run(bench_run(bench_options(args)))
+    except (ServiceError, LaunchError, RuntimeError, TimeoutError) as exc:
         print(f"oms bench: {exc}")
         return 2
 

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from apps.cli import control
+from apps.cli.children import Child
+from apps.cli.launcher import serve_control
+from apps.cli.supervisor import Supervisor
+from apps.platform.settings import Settings
+from tests.integration.children import SLEEPER, python
 
 
 async def test_a_request_is_answered_line_by_line_then_with_a_status(tmp_path: Path) -> None:
@@ -53,3 +60,27 @@ def test_without_a_running_oms_up_the_call_says_so(tmp_path: Path) -> None:
     status = control.call(control.socket_path(tmp_path), {}, lines.append)
 
     assert status == 2 and "no running `oms up`" in lines[0]
+
+
+async def test_oms_up_answers_the_name_and_pid_of_each_child(tmp_path: Path) -> None:
+    supervisor = Supervisor(lambda line: None, stop_grace=1.0)
+    try:
+        await supervisor.start(Child("broker", python(SLEEPER)))
+        await supervisor.start(Child("order", python(SLEEPER)), Child("order-2", python(SLEEPER)))
+        await serve_control(supervisor, Settings(data_dir=tmp_path), ["broker", "order", "order-2"])
+        started = supervisor.pids
+
+        pids = await asyncio.to_thread(control.pids, control.socket_path(tmp_path))
+    finally:
+        await supervisor.stop()
+
+    assert pids == dict(zip(["broker", "order", "order-2"], started, strict=True))
+
+
+def test_asking_for_pids_without_a_running_oms_up_raises_naming_the_socket(
+    tmp_path: Path,
+) -> None:
+    path = control.socket_path(tmp_path)
+
+    with pytest.raises(OSError, match=str(path)):
+        control.pids(path)
