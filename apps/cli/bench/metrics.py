@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 
 #: The counter each worker keeps of the events its agents handled.
 EVENTS_HANDLED = "oms_events_handled_total"
-#: A sample line: the name, its labels if any, the value, and an optional timestamp.
-SAMPLE = re.compile(r"^(?P<name>[A-Za-z_:][\w:]*)(?:\{[^}]*\})?\s+(?P<value>\S+)(?:\s+\S+)?$")
 
 
 def counter_sum(text: str, name: str = EVENTS_HANDLED) -> float | None:
     """The sum of every sample of the counter `name`, whatever its labels; None if absent."""
-    total, seen = 0.0, False
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        sample = SAMPLE.match(line)
-        if sample is not None and sample["name"] == name:
-            total += float(sample["value"])
-            seen = True
-    return total if seen else None
+    families = list(text_string_to_metric_families(text))
+    values = [
+        sample.value for family in families for sample in family.samples if sample.name == name
+    ]
+    declared = any(family.name == name.removesuffix("_total") for family in families)
+    return float(sum(values)) if values or declared else None
 
 
 def events_per_s(
