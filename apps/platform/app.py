@@ -86,7 +86,7 @@ class ServiceApp(faust.App):
 
 
 def create_app(
-    service: str, views: Sequence[str] = (), settings: Settings | None = None
+    service: str, *, views: Sequence[str] = (), settings: Settings | None = None
 ) -> ServiceApp:
     """The app of `service` ("order", "inventory" or "payment").
 

@@ -1,6 +1,6 @@
 """The Faust transport, adjusted for Tansu, for routed reads, and so no record is skipped.
 
-Six workarounds live here, the first two measured in BROKER.md:
+Seven workarounds live here, the first two measured in BROKER.md:
 
 * Faust's aiokafka driver hard-codes `fetch_max_wait_ms=1500`; Tansu does not wake
   a parked fetch when data arrives, so every hop costs a quarter of it. The consumer
@@ -11,6 +11,14 @@ Six workarounds live here, the first two measured in BROKER.md:
   a Fetch response is right, so highwaters are read by fetching the last record.
 * A routed read hashes its key with the producer's metadata, which aiokafka only
   loads for topics it has sent to; the producer can be told to load it up front.
+* aiokafka's producer reads the metadata of every topic until its first send to a
+  topic it has not seen; from then on it asks only for the topics it was sent to that
+  way, and each answer replaces what it knew. A topic known from an earlier answer
+  drops out, and a record queued for it just before such an answer waits for a leader
+  that never comes, until something else is sent to that topic: a REST command times
+  out, and a commit waits as long for its flush. The producer now tracks each topic
+  before its first record, so an answer that leaves it out is followed by one that
+  does not.
 * Before committing offsets Faust flushes the buffer of table writes, but gives up
   once 0.1 s passes without a message sent; under load it then commits offsets whose
   table writes are still queued, and a crash loses them. The flush drains it all.
@@ -129,6 +137,18 @@ class Consumer(faust_aiokafka.Consumer):
 
 
 class Producer(faust_aiokafka.Producer):
+    async def send(self, topic: str, *args: Any, **kwargs: Any) -> Any:
+        """Send as Faust does, once the producer's metadata keeps `topic` for good."""
+        self._track(topic)
+        return await super().send(topic, *args, **kwargs)
+
+    def _track(self, topic: str) -> None:
+        # aiokafka keeps the topics it tracks in its metadata; naming one also asks the
+        # broker to create it if it does not exist (Tansu does), as aiokafka itself would.
+        client = self._ensure_producer().client
+        if topic not in client._topics:
+            client.add_topic(topic)
+
     async def flush(self) -> None:
         """Send every buffered table write, then wait until the broker has them all."""
         buffer = self.buffer
@@ -140,6 +160,7 @@ class Producer(faust_aiokafka.Producer):
         """Fetch partition metadata for `topics`, so keys can be hashed to partitions."""
         producer = self._ensure_producer()
         for topic in topics:
+            self._track(topic)
             await producer.partitions_for(topic)
 
 
