@@ -6,6 +6,7 @@ each on a free port with its own data dir, and 4 partitions per topic.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -84,8 +85,9 @@ class System:
         poll(check, what)
 
 
-@pytest.fixture(scope="session")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+@contextlib.contextmanager
+def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """A broker and the three services, warmed up by one order through the whole saga."""
     broker = Broker(log=tmp_path_factory.mktemp("broker") / "tansu.log").start()
     env = {"OMS_PARTITIONS": "4"}
     workers = {
@@ -109,3 +111,10 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         for worker in workers.values():
             worker.stop()
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """The system most end-to-end tests share."""
+    with running_system(tmp_path_factory) as shared:
+        yield shared

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.request import urlopen
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import System
+from tests.e2e.conftest import System, running_system
 from tests.processes import Worker
+
+
+@pytest.fixture(scope="module")
+def quiet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """A system of its own: nothing left over from other tests moves its counters."""
+    with running_system(tmp_path_factory) as system:
+        yield system
 
 
 def handled(worker: Worker) -> dict[str, float]:
@@ -29,7 +37,8 @@ def moved(before: dict[str, float], after: dict[str, float]) -> Callable[[str], 
     return lambda topic: after.get(topic, 0) - before.get(topic, 0)
 
 
-def test_an_order_moves_each_services_counters_by_the_events_it_took(system: System) -> None:
+def test_an_order_moves_each_services_counters_by_the_events_it_took(quiet: System) -> None:
+    system = quiet
     workers = (system.order, system.inventory, system.payment)
     before = [handled(worker) for worker in workers]
 
