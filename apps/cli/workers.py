@@ -25,7 +25,9 @@ def worker_name(service: str, n: int) -> str:
     return service if n == 0 else f"{service}-{n + 1}"
 
 
-def worker_command(service: str, web_port: int) -> list[str]:
+def worker_command(
+    service: str, web_port: int, log_level: str = "info", event_loop: str = "aio"
+) -> list[str]:
     """`faust -A apps.<service> worker` on `web_port`, with this interpreter."""
     if service not in DEFAULT_PORTS:
         raise ValueError(f"unknown service {service!r}; choose one of {', '.join(SERVICES)}")
@@ -35,9 +37,11 @@ def worker_command(service: str, web_port: int) -> list[str]:
         "faust",
         "-A",
         f"apps.{service}",
+        "--loop",
+        event_loop,
         "worker",
         "--web-port",
         str(web_port),
         "--loglevel",
-        "info",
+        log_level,
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from mode.utils.queues import FlowControlEvent
 import topics
 from apps.platform import readiness, transport
 from apps.platform.dead_letters import DeadLetteringTopic
+from apps.platform.fetch_pace import FetchPace
 from apps.platform.replies import PromptReplyConsumer
 from apps.platform.settings import (
     DEFAULT_PORTS,
@@ -51,12 +53,23 @@ class ServiceApp(faust.App):
         self._outbound: dict[str, faust.TopicT] = {}
         #: Set once the producer knows the changelogs' partitions (see `readiness`).
         self.routing_ready = asyncio.Event()
+        #: How long the consumer's fetches park on the broker (see `fetch_pace`).
+        self.fetch_pace = FetchPace(
+            busy_ms=settings.fetch_wait_ms,
+            idle_ms=max(settings.idle_fetch_wait_ms, settings.fetch_wait_ms),
+            idle_after_s=settings.idle_after,
+        )
         super().__init__(app_id(service), **options)
 
     async def publish(self, value: Model) -> None:
         """Send `value` to the topic declared for its type, under that topic's key."""
         spec = topics.route(value)
+        self.expect_answers()
         await self.bound(spec).send(key=spec.key_of(value), value=value)
+
+    def expect_answers(self) -> None:
+        """This worker sent what others will act on: fetch with the short wait from now."""
+        self.fetch_pace.busy(time.monotonic())
 
     def bound(self, spec: topics.TopicSpec) -> faust.TopicT:
         """This app's topic for `spec`, bound on first use."""
@@ -114,6 +127,7 @@ def create_app(
         broker_rebalance_timeout=settings.session_timeout,
         broker_request_timeout=30.0,
         producer_acks=-1,
+        producer_linger=settings.producer_linger_ms / 1000,
         # Create the reply topic at start, or the first `ask` waits ~45 s.
         reply_create_topic=True,
         # A worker that answered asks otherwise hangs on stop waiting for its streams.

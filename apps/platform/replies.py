@@ -36,6 +36,7 @@ async def request(app: Any, command: Model) -> ReplyPromise:
     promise = ReplyPromise(app.conf.reply_to, correlation_id)
     await app._reply_consumer.add(correlation_id, promise)
     headers = {REPLY_TO: app.conf.reply_to.encode(), CORRELATION_ID: correlation_id.encode()}
+    app.expect_answers()
     await app.bound(spec).send(key=spec.key_of(command), value=command, headers=headers, force=True)
     return promise
 
@@ -50,12 +51,20 @@ def reply_address(event: EventT) -> ReplyAddress | None:
 
 
 async def send_reply(app: Any, address: ReplyAddress, value: Any) -> None:
+    """Answer the asker at `address`: in this worker if it waits here, else over its topic.
+
+    The command itself always went through the broker (it is the record of the
+    request); only the answer to an asker in this very worker skips the round trip.
+    """
+    if address.topic == app.conf.reply_to:
+        app._reply_consumer.fulfill(address.correlation_id, value)
+        return
     response = ReqRepResponse(key=None, value=value, correlation_id=address.correlation_id)
     await app.send(address.topic, key=None, value=response)
 
 
 class PromptReplyConsumer(ReplyConsumer):
-    """Faust's reply consumer, mended in two ways.
+    """Faust's reply consumer, mended in two ways, and answerable in-process.
 
     - It starts without the fixed 3 s sleep Faust takes: the sleep delayed every
       worker's start, and the reply stream waits for its subscription anyway.
@@ -65,11 +74,15 @@ class PromptReplyConsumer(ReplyConsumer):
       It also forgets each promise once answered, where Faust keeps them all.
     """
 
+    def fulfill(self, correlation_id: str, value: Any) -> None:
+        """Answer the askers waiting on `correlation_id`, unless they gave up."""
+        for promise in self._waiting.pop(correlation_id, ()):
+            if not promise.done():
+                promise.fulfill(correlation_id, value)
+
     async def _drain_replies(self, channel: Any) -> None:
         async for reply in channel.stream():
-            for promise in self._waiting.pop(reply.correlation_id, ()):
-                if not promise.done():
-                    promise.fulfill(reply.correlation_id, maybe_model(reply.value))
+            self.fulfill(reply.correlation_id, maybe_model(reply.value))
 
     async def _start_fetcher(self, topic_name: str) -> None:
         if topic_name not in self._fetchers:

@@ -16,6 +16,10 @@ MAX_WORKERS = 9
 DEFAULT_PORTS = {"order": 8070, "inventory": 8071, "payment": 8072}
 #: The services, in the order `oms up` starts them.
 SERVICES = tuple(DEFAULT_PORTS)
+#: The log levels a worker takes (Faust's `--loglevel`).
+LOG_LEVELS = ("crit", "error", "warn", "info", "debug")
+#: The event loops a worker runs on (Faust's `--loop`).
+EVENT_LOOPS = ("aio", "uvloop")
 #: Largest request body a view accepts; aiohttp answers 413 beyond it.
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -42,9 +46,15 @@ class Settings:
     workers: int = 1
     #: Seconds a REST call waits for the owning agent's reply before answering 504.
     request_timeout: float = 10.0
-    #: How long a fetch may park on the broker; Faust hard-codes 1500 ms, which
-    #: costs ~375 ms a hop on Tansu (see BROKER.md).
+    #: How long a fetch may park on the broker while the worker is busy; Faust
+    #: hard-codes 1500 ms, which costs ~375 ms a hop on Tansu (see BROKER.md).
     fetch_wait_ms: int = 10
+    #: ... and once it has been idle for `idle_after` seconds (see fetch_pace.py); never
+    #: shorter than the busy one.
+    idle_fetch_wait_ms: int = 10
+    idle_after: float = 2.0
+    #: How long the producer may hold a record to send it with others (fewer requests).
+    producer_linger_ms: int = 0
     #: A short session keeps Tansu's JoinGroup hold (half the session) short.
     session_timeout: float = 3.0
     heartbeat_interval: float = 0.5
@@ -52,6 +62,10 @@ class Settings:
     payment_timeout: float = 60.0
     #: The simulated gateway declines larger amounts (LIMIT_EXCEEDED).
     payment_limit: Decimal = Decimal("10000.00")
+    #: How much each worker logs: crit, error, warn, info or debug.
+    log_level: str = "info"
+    #: The event loop each worker runs: aio (asyncio's own) or uvloop.
+    event_loop: str = "aio"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +95,12 @@ class Settings:
             raise ValueError(f"{PREFIX}REQUEST_TIMEOUT must be positive")
         if not 0 <= self.fetch_wait_ms <= 1500:
             raise ValueError(f"{PREFIX}FETCH_WAIT_MS must be within 0..1500")
+        if not 0 <= self.idle_fetch_wait_ms <= 1500:
+            raise ValueError(f"{PREFIX}IDLE_FETCH_WAIT_MS must be within 0..1500")
+        if self.event_loop not in EVENT_LOOPS:
+            raise ValueError(f"{PREFIX}EVENT_LOOP must be one of {', '.join(EVENT_LOOPS)}")
+        if self.log_level not in LOG_LEVELS:
+            raise ValueError(f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if self.payment_timeout <= 0 or self.payment_limit <= 0:
             raise ValueError(f"{PREFIX}PAYMENT_TIMEOUT and {PREFIX}PAYMENT_LIMIT must be positive")
 

@@ -36,6 +36,7 @@ the others mend Faust itself, on any broker.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -95,8 +96,17 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     ) -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
         # The Fetcher is built from this attribute in `start()`; Faust offers no setting.
-        consumer._fetch_max_wait_ms = self.app.settings.fetch_wait_ms
+        consumer._fetch_max_wait_ms = self.app.fetch_pace.wait_ms(time.monotonic())
         return consumer
+
+    async def _fetch_records(
+        self, consumer: aiokafka.AIOKafkaConsumer, *args: Any, **kwargs: Any
+    ) -> Any:
+        records = await super()._fetch_records(consumer, *args, **kwargs)
+        pace, now = self.app.fetch_pace, time.monotonic()
+        # Read by the fetcher for each fetch it sends (see `fetch_pace`).
+        consumer._fetcher._fetch_max_wait_ms = pace.busy(now) if records else pace.wait_ms(now)
+        return records
 
     async def _highwaters(self, partitions: Iterable[TP]) -> Mapping[TP, int]:
         listed = await super()._highwaters(list(partitions))

@@ -1,4 +1,5 @@
-"""The mended reply consumer: a reply whose asker gave up must not stop the worker."""
+"""The mended reply consumer: a reply whose asker gave up must not stop the worker, and an
+answer to an asker in the same worker does not go round the broker."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from faust.agents.replies import ReplyPromise
 
 from apps.inventory import app
-from apps.platform.replies import PromptReplyConsumer
+from apps.platform.replies import PromptReplyConsumer, send_reply
+from models.base import ReplyAddress
 
 
 @dataclass
@@ -39,3 +42,18 @@ async def test_a_reply_whose_asker_gave_up_is_dropped_and_the_others_are_deliver
     assert awaited.result() == 2
     assert abandoned.cancelled()
     assert not consumer._waiting  # answered promises are forgotten
+
+
+async def test_an_answer_to_an_asker_in_this_worker_skips_the_broker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waiting = ReplyPromise(app.conf.reply_to, "here")
+    app._reply_consumer._waiting["here"].add(waiting)
+
+    async def no_send(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the answer went to the broker")
+
+    monkeypatch.setattr(app, "send", no_send)
+    await send_reply(app, ReplyAddress(topic=app.conf.reply_to, correlation_id="here"), "done")
+
+    assert waiting.result() == "done"
