@@ -54,11 +54,7 @@ class ServiceApp(faust.App):
         #: Set once the producer knows the changelogs' partitions (see `readiness`).
         self.routing_ready = asyncio.Event()
         #: How long the consumer's fetches park on the broker (see `fetch_pace`).
-        self.fetch_pace = FetchPace(
-            busy_ms=settings.fetch_wait_ms,
-            idle_ms=max(settings.idle_fetch_wait_ms, settings.fetch_wait_ms),
-            idle_after_s=settings.idle_after,
-        )
+        self.fetch_pace = FetchPace.from_settings(settings)
         super().__init__(app_id(service), **options)
 
     async def publish(self, value: Model) -> None:

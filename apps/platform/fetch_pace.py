@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from apps.platform.settings import Settings
+
 
 @dataclass
 class FetchPace:
@@ -30,3 +32,12 @@ class FetchPace:
     def wait_ms(self, now: float) -> int:
         """The wait for a fetch sent at `now`."""
         return self.busy_ms if now - self.last_busy < self.idle_after_s else self.idle_ms
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FetchPace:
+        """The pace the settings ask for; never idler than busy."""
+        return cls(
+            busy_ms=settings.fetch_wait_ms,
+            idle_ms=max(settings.idle_fetch_wait_ms, settings.fetch_wait_ms),
+            idle_after_s=settings.idle_after,
+        )

@@ -12,6 +12,7 @@ from dataclasses import replace
 import faust
 
 from apps.platform import transport
+from apps.platform.fetch_pace import FetchPace
 from apps.platform.settings import Settings
 from apps.reference.wire import arguments
 
@@ -21,6 +22,8 @@ class ForwardApp(faust.App):
 
     def __init__(self, app_id: str, settings: Settings, **options: object) -> None:
         self.settings = settings
+        #: Read by the services' consumer before each fetch (see `fetch_pace`).
+        self.fetch_pace = FetchPace.from_settings(settings)
         super().__init__(app_id, **options)
 
     def _new_transport(self) -> transport.Transport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from apps.platform.fetch_pace import FetchPace
+from apps.platform.settings import Settings
 
 
 def pace() -> FetchPace:
@@ -25,3 +26,11 @@ def test_the_wait_grows_long_again_once_idle_for_the_bound() -> None:
     fetching.busy(now=100.0)
 
     assert fetching.wait_ms(now=102.0) == 200
+
+
+def test_an_idle_wait_set_below_the_busy_one_is_raised_to_it() -> None:
+    settings = Settings.from_env({"OMS_FETCH_WAIT_MS": "50", "OMS_IDLE_FETCH_WAIT_MS": "5"})
+
+    fetching = FetchPace.from_settings(settings)
+
+    assert (fetching.busy_ms, fetching.idle_ms) == (50, 50)
