@@ -7,7 +7,7 @@ import contextlib
 
 from faust.web import Request, Response
 
-from apps.order.app import app, orders, watch
+from apps.order.app import app, open_sagas, orders, watch
 from models.base import Listing, utcnow
 from models.orders import (
     SETTLED,
@@ -25,7 +25,7 @@ from models.orders import (
 from web.kit import pages
 from web.kit.base import ServiceView, path_id
 from web.kit.commands import Refusals, new_id, send_command
-from web.kit.errors import BadRequest, Conflict, GatewayTimeout, NotFound
+from web.kit.errors import BadRequest, Conflict, GatewayTimeout, NotFound, Overloaded
 from web.kit.openapi import Operation
 
 pages.register(app)  # /health, /tables, /openapi.json, /docs and /metrics
@@ -79,11 +79,13 @@ class Orders(ServiceView):
         "Place an order (status PENDING)",
         {201: PublicOrder},
         body=NewOrder,
-        errors=(Conflict, GatewayTimeout),
+        errors=(Conflict, Overloaded, GatewayTimeout),
         headers=(IDEMPOTENCY_KEY,),
     )
     async def post(self, request: Request) -> Response:
         body = await self.body(request, NewOrder)
+        if open_sagas.full:
+            raise Overloaded(f"{open_sagas.bound} orders are in progress here; retry shortly")
         command = PlaceOrder(
             command_id=new_id(),
             order_id=order_id(request),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from faust.types import TP
+
 import topics
+from apps.order.open_sagas import OpenSagas
 from apps.order.watch import OrderWatch
 from apps.platform.app import create_app
 from models.orders import Order
@@ -23,3 +26,11 @@ orders = app.Table(
 
 #: Wakes the requests long-polling an order on this worker when the agent changes it.
 watch = OrderWatch()
+
+#: The sagas this worker has open: past OMS_MAX_OPEN_SAGAS, new orders are refused.
+open_sagas = OpenSagas(app.settings.max_open_sagas)
+
+
+@app.on_partitions_assigned.connect
+async def count_only_owned_sagas(app: object, assigned: set[TP], **kwargs: object) -> None:
+    open_sagas.keep_only(tp.partition for tp in assigned)

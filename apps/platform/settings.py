@@ -46,6 +46,8 @@ class Settings:
     workers: int = 1
     #: Seconds a REST call waits for the owning agent's reply before answering 504.
     request_timeout: float = 10.0
+    #: Sagas an order worker keeps open at most; past it, new orders get 429 at once.
+    max_open_sagas: int = 256
     #: How long a fetch may park on the broker while the worker is busy; Faust
     #: hard-codes 1500 ms, which costs ~375 ms a hop on Tansu (see BROKER.md).
     fetch_wait_ms: int = 10
@@ -91,6 +93,10 @@ class Settings:
             raise ValueError(f"{PREFIX}PARTITIONS must be at least 1, not {self.partitions}")
         if not 1 <= self.workers <= MAX_WORKERS:
             raise ValueError(f"{PREFIX}WORKERS must be within 1..{MAX_WORKERS}, not {self.workers}")
+        if self.max_open_sagas < 1:
+            raise ValueError(
+                f"{PREFIX}MAX_OPEN_SAGAS must be at least 1, not {self.max_open_sagas}"
+            )
         if self.request_timeout <= 0:
             raise ValueError(f"{PREFIX}REQUEST_TIMEOUT must be positive")
         if not 0 <= self.fetch_wait_ms <= 1500:

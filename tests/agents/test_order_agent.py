@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from apps.order.agents import manage_orders
-from apps.order.app import orders, watch
+from apps.order.app import open_sagas, orders, watch
 from apps.platform.replies import CORRELATION_ID, REPLY_TO
 from models.base import utcnow
 from models.events import OrderLine, PaymentStatusUpdated
@@ -100,3 +100,16 @@ async def test_a_change_wakes_the_requests_long_polling_the_order(agent: Any) ->
     await put(agent, inventory_reserved(order_id), partition=6)
 
     await asyncio.wait_for(woken.wait(), timeout=5)
+
+
+async def test_an_order_counts_as_an_open_saga_until_it_settles(agent: Any, sent: Sent) -> None:
+    order_id = new_order_id()
+    before = len(open_sagas)
+
+    await put(agent, place(order_id), partition=5)
+    await put(agent, inventory_reserved(order_id), partition=5)
+    opened = len(open_sagas)
+    await put(agent, paid(order_id), partition=5)
+
+    assert opened == before + 1
+    assert orders.get(order_id).status == "CONFIRMED" and len(open_sagas) == before

@@ -23,7 +23,7 @@ from models.payments import PublicPayment
 from models.reservations import PublicReservation
 from models.responses import ErrorBody
 from tests.unit.values import NOW, a_payment, a_product, a_reservation, an_order
-from web.kit.errors import ApiError
+from web.kit.errors import ApiError, Overloaded
 from web.kit.openapi import document, operations, pages
 
 APPS = {"order": order_app, "inventory": inventory_app, "payment": payment_app}
@@ -108,7 +108,8 @@ def test_every_error_answer_is_documented_with_the_error_body() -> None:
 
     errors = [
         (status, answer)
-        for path, item in document(inventory_app)["paths"].items()
+        for app in APPS.values()
+        for path, item in document(app)["paths"].items()
         if path != "/health"  # its 503 is a health report
         for operation in item.values()
         for status, answer in operation["responses"].items()
@@ -120,6 +121,13 @@ def test_every_error_answer_is_documented_with_the_error_body() -> None:
         answer["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
         for _, answer in errors
     )
+
+
+def test_a_refusal_for_overload_documents_when_to_ask_again() -> None:
+    post = document(order_app)["paths"]["/orders"]["post"]
+
+    assert set(post["responses"]["429"]["headers"]) == {"Retry-After"}
+    assert Overloaded("busy").headers() == {"Retry-After": "1"}
 
 
 @pytest.mark.parametrize("error", ApiError.__subclasses__(), ids=lambda error: error.__name__)

@@ -38,6 +38,7 @@ def test_each_setting_is_read_from_its_prefixed_variable() -> None:
         ("OMS_PARTITIONS", "many", "OMS_PARTITIONS='many' is not a valid int"),
         ("OMS_PARTITIONS", "0", "OMS_PARTITIONS must be at least 1"),
         ("OMS_FETCH_WAIT_MS", "5000", "OMS_FETCH_WAIT_MS must be within"),
+        ("OMS_MAX_OPEN_SAGAS", "0", "OMS_MAX_OPEN_SAGAS must be at least 1"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(

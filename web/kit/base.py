@@ -52,7 +52,7 @@ class ServiceView(View):
             return self.problem(ApiError("internal error"))
 
     def problem(self, exc: ApiError) -> Response:
-        return self.json(exc.body(), status=exc.status)
+        return self.json(exc.body(), status=exc.status, headers=exc.headers())
 
     async def body(self, request: Request, model: type[M]) -> M:
         """The JSON body validated as `model`; 400 naming each bad field, 413 if too big."""

@@ -5,6 +5,7 @@ ApiError                 any answer that is not a success
  ├── NotFound            404  no such id
  ├── Conflict            409  the request conflicts with the current state
  ├── PayloadTooLarge     413  the body is over the limit
+ ├── Overloaded          429  the worker has all the work it can take; retry after a while
  ├── NotReady            503  the worker is not serving yet (or the owner is away)
  └── GatewayTimeout      504  the owning agent did not answer in time
 """
@@ -39,6 +40,9 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"error": self.message, "code": self.code, "details": self.details}
+
+    def headers(self) -> dict[str, str]:
+        return {}
 
 
 class BadRequest(ApiError):
@@ -82,6 +86,19 @@ class PayloadTooLarge(ApiError):
 
 # The docstring describes the 413 in the OpenAPI document: it says the limit in force.
 PayloadTooLarge.__doc__ = f"The body is over the limit ({MAX_BODY_BYTES // 2**20} MiB)."
+
+
+class Overloaded(ApiError):
+    """The worker has as much work in hand as it can take: nothing was done; retry after
+    the seconds in Retry-After."""
+
+    status = 429
+    default_code = "OVERLOADED"
+    #: Seconds a client should wait before asking again.
+    retry_after: ClassVar[int] = 1
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class NotReady(ApiError):

@@ -230,7 +230,20 @@ def responses(op: Operation, refs: Refs) -> dict[str, Any]:
 def error_response(error: type[ApiError]) -> dict[str, Any]:
     description = (error.__doc__ or HTTPStatus(error.status).phrase).strip()
     schema = {"$ref": SCHEMA_REF.format(model=ErrorBody.__name__)}
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
+    if "Retry-After" in error("").headers():
+        response["headers"] = {"Retry-After": RETRY_AFTER}
+    return response
+
+
+#: The header of a 429, as the OpenAPI document describes it.
+RETRY_AFTER = {
+    "description": "Seconds to wait before asking again.",
+    "schema": {"type": "integer", "minimum": 0},
+}
 
 
 def swagger_page(title: str) -> str:
