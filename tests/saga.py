@@ -6,9 +6,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+import topics
 from models.base import utcnow
 from models.events import InventoryReserved, OrderCreated, OrderLine, PricedLine, event_id
 from tests.processes import Broker, publish, read_events
+
+PAYMENT_TOPICS = [spec.name for spec in topics.PAYMENT_OUTCOMES]
 
 
 def new_order_id() -> str:
@@ -81,3 +84,23 @@ def events_by_order(
         until=lambda values: all(len(v) >= count for v in per_order(values).values()),
     )
     return per_order(values)
+
+
+def reserved_order(broker: Broker, token: str | None, amount: str = "12.50") -> str:
+    """An order created and reserved, as the order and inventory services would say."""
+    order_id = new_order_id()
+    publish_events(broker, order_created(order_id, token))
+    publish_events(broker, inventory_reserved(order_id, amount))
+    return order_id
+
+
+def payment_events(broker: Broker, order_id: str, count: int) -> list[str]:
+    """The payment events of an order, once it has `count` of them."""
+    return [
+        label(v) for v in events_by_order(broker, PAYMENT_TOPICS, order_id, count=count)[order_id]
+    ]
+
+
+def failure_reason(broker: Broker, order_id: str) -> str:
+    failures = events_by_order(broker, ["PAYMENT.FAIL"], order_id)[order_id]
+    return str(failures[-1]["reason"])

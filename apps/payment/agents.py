@@ -7,7 +7,8 @@
   sends the answer back to `take_payments` as a command, so a crash between the call
   and the table write is redelivered safely (the payment id keys the gateway).
 - `time_out_payments` is a timer: it only sends a command for each payment pending too
-  long; the owning agent decides.
+  long; the owning agent decides. It reads only the payments it knows to be pending,
+  not the whole table, which grows with every order ever paid.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ async def apply_payment_input(event: Any) -> Decision[Payment]:
     before = payments.get(message.order_id)
     decision = payment_rules.decide(before, message, utcnow(), reply_address(event))
     await apply(app, payments, message.order_id, before, decision)
+    if decision.changed and decision.state is not None:
+        timeout_timer.note(decision.state)
     return decision
 
 
@@ -74,18 +77,34 @@ async def make_gateway_request(event: Any) -> GatewayAnswered:
 class TimeoutTimer:
     """Asks the payment agent to fail each payment this worker sees pending too long.
 
-    Its one piece of state is what it asked and has not yet seen answered
-    (`timeouts.TimeoutsAsked`), so it asks once per charge.
+    It keeps what it asked and has not yet seen answered (`timeouts.TimeoutsAsked`), so
+    it asks once per charge, and the ids of the payments pending: the agent notes each
+    payment it writes, and after a rebalance the timer reads the whole table once (the
+    partitions it gained hold payments it has not seen).
     """
 
     def __init__(self, timeout: timedelta) -> None:
         self.timeout = timeout
         self.asked = timeouts.TimeoutsAsked()
+        #: The order ids of the payments pending; None until read after a rebalance.
+        self.pending: set[str] | None = None
+
+    def note(self, payment: Payment) -> None:
+        if self.pending is not None and payment.status == "PENDING":
+            self.pending.add(payment.order_id)
+
+    def forget_pending(self) -> None:
+        self.pending = None
 
     async def tick(self) -> None:
         if not_ready_reason(app) is not None:
             return
-        due = timeouts.overdue(payments.values(), utcnow(), self.timeout)
+        if self.pending is None:
+            rows = list(payments.values())
+        else:
+            rows = [row for row in map(payments.get, self.pending) if row is not None]
+        self.pending = timeouts.pending_ids(rows)
+        due = timeouts.overdue(rows, utcnow(), self.timeout)
         self.asked, fresh = self.asked.ask(due)
         for timed_out in fresh:
             await app.publish(timed_out)
@@ -94,3 +113,8 @@ class TimeoutTimer:
 #: How long a payment may stay pending: OMS_PAYMENT_TIMEOUT.
 timeout_timer = TimeoutTimer(timedelta(seconds=app.settings.payment_timeout))
 time_out_payments = app.timer(interval=1.0, name="time_out_payments")(timeout_timer.tick)
+
+
+@app.on_partitions_assigned.connect
+async def read_pending_payments_anew(app: object, assigned: object, **kwargs: object) -> None:
+    timeout_timer.forget_pending()

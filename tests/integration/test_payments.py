@@ -7,20 +7,19 @@ from typing import Any
 
 import pytest
 
-import topics
 from models.events import OrderCancelRequested
 from tests.processes import Broker, Worker, read_events
 from tests.saga import (
-    events_by_order,
+    failure_reason,
     inventory_reserved,
-    label,
     new_order_id,
     order_created,
+    payment_events,
     publish_events,
+    reserved_order,
     saga_event,
 )
 
-PAYMENT_TOPICS = [spec.name for spec in topics.PAYMENT_OUTCOMES]
 #: Short, so the timeout case takes seconds; the other cases settle well within it.
 TIMEOUT_S = "3"
 
@@ -30,28 +29,8 @@ def payment(start_worker: Callable[..., Worker], broker: Broker) -> Worker:
     worker = start_worker("payment", OMS_PAYMENT_TIMEOUT=TIMEOUT_S).wait_ready()
     # The first message on each fresh topic can take seconds; with a timeout this
     # short, one payment through the whole path first keeps the cases from racing it.
-    outcome(broker, place(broker, "tok_ok"), count=2)
+    payment_events(broker, reserved_order(broker, "tok_ok"), count=2)
     return worker
-
-
-def place(broker: Broker, token: str | None, amount: str = "12.50") -> str:
-    """An order created and reserved, as the order and inventory services would say."""
-    order_id = new_order_id()
-    publish_events(broker, order_created(order_id, token))
-    publish_events(broker, inventory_reserved(order_id, amount))
-    return order_id
-
-
-def outcome(broker: Broker, order_id: str, count: int) -> list[str]:
-    """The payment events of an order, once it has `count` of them."""
-    return [
-        label(v) for v in events_by_order(broker, PAYMENT_TOPICS, order_id, count=count)[order_id]
-    ]
-
-
-def reason(broker: Broker, order_id: str) -> str:
-    failures = events_by_order(broker, ["PAYMENT.FAIL"], order_id)[order_id]
-    return str(failures[-1]["reason"])
 
 
 @pytest.mark.parametrize(
@@ -72,25 +51,25 @@ def test_each_token_settles_the_payment_as_the_simulator_says(
     expected: str,
     failure: str | None,
 ) -> None:
-    order_id = place(broker, token, amount)
+    order_id = reserved_order(broker, token, amount)
 
-    events = outcome(broker, order_id, count=2)
+    events = payment_events(broker, order_id, count=2)
 
     assert sorted(events) == sorted(["PAYMENT.STATUS_UPDATE PENDING", expected])
     if failure is not None:
-        assert reason(broker, order_id) == failure
+        assert failure_reason(broker, order_id) == failure
     shown = payment.get(f"/payments/pay-{order_id}").body
     assert shown["status"] == ("FAILED" if failure else "COMPLETED")
     assert shown["amount"] == f"{float(amount):.2f}"
 
 
 def test_a_payment_left_pending_fails_with_timeout(payment: Worker, broker: Broker) -> None:
-    order_id = place(broker, "tok_pending")
+    order_id = reserved_order(broker, "tok_pending")
 
-    events = outcome(broker, order_id, count=2)
+    events = payment_events(broker, order_id, count=2)
 
     assert sorted(events) == ["PAYMENT.FAIL", "PAYMENT.STATUS_UPDATE PENDING"]
-    assert reason(broker, order_id) == "TIMEOUT"
+    assert failure_reason(broker, order_id) == "TIMEOUT"
 
 
 def test_a_cancel_before_the_reservation_leaves_a_tombstone_and_charges_nothing(
@@ -99,32 +78,32 @@ def test_a_cancel_before_the_reservation_leaves_a_tombstone_and_charges_nothing(
     order_id = new_order_id()
     publish_events(broker, order_created(order_id, "tok_ok"))
     publish_events(broker, saga_event(OrderCancelRequested, order_id))
-    assert outcome(broker, order_id, count=1) == ["PAYMENT.FAIL_CANCEL"]
+    assert payment_events(broker, order_id, count=1) == ["PAYMENT.FAIL_CANCEL"]
 
     publish_events(broker, inventory_reserved(order_id))
 
-    assert outcome(broker, order_id, count=2) == ["PAYMENT.FAIL_CANCEL"] * 2
+    assert payment_events(broker, order_id, count=2) == ["PAYMENT.FAIL_CANCEL"] * 2
     assert payment.get(f"/payments/pay-{order_id}").body["status"] == "CANCELLED"
     assert charges(broker, order_id) == 0
 
 
 def test_a_cancel_after_payment_refunds_it(payment: Worker, broker: Broker) -> None:
-    order_id = place(broker, "tok_ok")
-    outcome(broker, order_id, count=2)
+    order_id = reserved_order(broker, "tok_ok")
+    payment_events(broker, order_id, count=2)
 
     publish_events(broker, saga_event(OrderCancelRequested, order_id))
 
-    assert "PAYMENT.REFUNDED" in outcome(broker, order_id, count=3)
+    assert "PAYMENT.REFUNDED" in payment_events(broker, order_id, count=3)
     assert payment.get(f"/payments/pay-{order_id}").body["status"] == "REFUNDED"
 
 
 def test_a_redelivered_reservation_charges_once(payment: Worker, broker: Broker) -> None:
-    order_id = place(broker, "tok_ok")
-    outcome(broker, order_id, count=2)
+    order_id = reserved_order(broker, "tok_ok")
+    payment_events(broker, order_id, count=2)
 
     publish_events(broker, inventory_reserved(order_id))
 
-    assert outcome(broker, order_id, count=3).count("PAYMENT.STATUS_UPDATE COMPLETED") == 2
+    assert payment_events(broker, order_id, count=3).count("PAYMENT.STATUS_UPDATE COMPLETED") == 2
     assert charges(broker, order_id) == 1
 
 
@@ -137,20 +116,20 @@ def charges(broker: Broker, order_id: str) -> int:
 def test_the_processor_callback_completes_a_pending_payment(
     payment: Worker, broker: Broker
 ) -> None:
-    order_id = place(broker, "tok_pending")
-    outcome(broker, order_id, count=1)
+    order_id = reserved_order(broker, "tok_pending")
+    payment_events(broker, order_id, count=1)
 
     response = payment.put("/payments/status", {"order_id": order_id, "status": "COMPLETED"})
 
     assert (response.status, response.body["status"]) == (200, "COMPLETED")
-    assert "PAYMENT.STATUS_UPDATE COMPLETED" in outcome(broker, order_id, count=2)
+    assert "PAYMENT.STATUS_UPDATE COMPLETED" in payment_events(broker, order_id, count=2)
 
 
 def test_an_operator_refund_answers_once_refunded_and_tells_the_saga(
     payment: Worker, broker: Broker
 ) -> None:
-    order_id = place(broker, "tok_ok")
-    outcome(broker, order_id, count=2)
+    order_id = reserved_order(broker, "tok_ok")
+    payment_events(broker, order_id, count=2)
 
     response = payment.put(
         "/payments/status", {"payment_id": f"pay-{order_id}", "status": "REFUNDED"}
@@ -159,7 +138,7 @@ def test_an_operator_refund_answers_once_refunded_and_tells_the_saga(
 
     assert (response.status, response.body["status"]) == (200, "REFUNDED")
     assert (again.status, again.body["code"]) == (409, "TRANSITION_NOT_ALLOWED")
-    assert "PAYMENT.REFUNDED" in outcome(broker, order_id, count=3)
+    assert "PAYMENT.REFUNDED" in payment_events(broker, order_id, count=3)
 
 
 def test_a_prepayment_is_run_through_the_gateway_and_only_once(payment: Worker) -> None:
@@ -183,8 +162,8 @@ def test_a_prepayment_is_run_through_the_gateway_and_only_once(payment: Worker) 
 
 
 def test_payments_are_listed_and_filtered(payment: Worker, broker: Broker) -> None:
-    order_id = place(broker, "tok_declined")
-    outcome(broker, order_id, count=2)
+    order_id = reserved_order(broker, "tok_declined")
+    payment_events(broker, order_id, count=2)
 
     failed = payment.get("/payments?status=FAILED&limit=1000").body
     mine = payment.get(f"/payments?order_id={order_id}").body

@@ -13,6 +13,11 @@ from datetime import datetime, timedelta
 from models.payments import Payment, TimeOutPayment
 
 
+def pending_ids(payments: Iterable[Payment]) -> set[str]:
+    """The order ids of the payments still PENDING: all the timer need look at next time."""
+    return {payment.order_id for payment in payments if payment.status == "PENDING"}
+
+
 def overdue(payments: Iterable[Payment], now: datetime, timeout: timedelta) -> list[TimeOutPayment]:
     """A timeout for each payment PENDING since longer than `timeout` (a timer sends them)."""
     return [
