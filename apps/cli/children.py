@@ -42,6 +42,8 @@ class Child:
     probe: Probe | None = None
     ready_timeout: float = READY_TIMEOUT_S
     stop_signal: int = signal.SIGTERM
+    #: Started again when it dies, rather than stopping the system (see `restarts`).
+    restart: bool = False
 
 
 class Output(asyncio.SubprocessProtocol):

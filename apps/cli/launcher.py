@@ -17,7 +17,8 @@ import aiohttp
 from apps.cli import control, replay
 from apps.cli.broker import BrokerError, broker_command, ensure_port_free, is_listening
 from apps.cli.children import Child, Probe
-from apps.cli.supervisor import PROBE_TIMEOUT_S, LaunchError, Supervisor, supervise
+from apps.cli.foreground import supervise
+from apps.cli.supervisor import PROBE_TIMEOUT_S, LaunchError, Supervisor
 from apps.cli.workers import worker_command, worker_name, worker_ports, worker_urls
 from apps.platform.settings import PREFIX, SERVICES, Settings, worker_data_dir
 
@@ -78,14 +79,12 @@ async def start_broker(supervisor: Supervisor, host: str, port: int) -> str:
     return url
 
 
-def wipe_data_dirs(
-    data_dir: Path, workers: int = 1, services: Iterable[str] = SERVICES
-) -> list[Path]:
+def wipe_data_dirs(settings: Settings, services: Iterable[str] = SERVICES) -> list[Path]:
     """Remove the workers' local tables: a fresh memory broker has none of their topics."""
     wiped = []
     for service in services:
-        for port in worker_ports(service, workers):
-            path = worker_data_dir(data_dir, service, port)
+        for port in worker_ports(settings, service):
+            path = worker_data_dir(settings.data_dir, service, port)
             if path.exists():
                 shutil.rmtree(path)
                 wiped.append(path)
@@ -101,16 +100,19 @@ def service_children(service: str, broker_url: str, settings: Settings) -> list[
             worker_command(service, port, settings.log_level, settings.event_loop),
             env=env,
             probe=health_probe(f"http://{settings.web_host}:{port}/health"),
+            # The broker keeps every changelog and offset: a worker started again
+            # rebuilds its tables and takes up its partitions where it left off.
+            restart=True,
         )
-        for n, port in enumerate(worker_ports(service, settings.workers))
+        for n, port in enumerate(worker_ports(settings, service))
     ]
 
 
-def _ensure_web_ports_free(host: str, workers: int) -> None:
+def _ensure_web_ports_free(settings: Settings) -> None:
     # Another worker on our port would answer our health checks in our workers' place.
     for service in SERVICES:
-        for port in worker_ports(service, workers):
-            if is_listening(host, port):
+        for port in worker_ports(settings, service):
+            if is_listening(settings.web_host, port):
                 raise LaunchError(f"port {port} for {service} is taken: stop what uses it")
 
 
@@ -120,13 +122,13 @@ async def start_system(
     """The broker (unless `broker_url` names one), then the services, until ready."""
     began = time.monotonic()
     settings = _settings(workers)
-    _ensure_web_ports_free(settings.web_host, settings.workers)
+    _ensure_web_ports_free(settings)
     child_names = []  # in the order the supervisor lists their pids
     if broker_url is None:
         host, port = settings.broker_host_port
         broker_url = await start_broker(supervisor, host, port)
         child_names.append("broker")
-        for path in wipe_data_dirs(settings.data_dir, settings.workers):
+        for path in wipe_data_dirs(settings):
             supervisor.log(f"wiped {path}: the new broker has none of its topics")
     else:
         supervisor.log(f"using the broker at {broker_url}")
@@ -137,7 +139,7 @@ async def start_system(
     child_names += [child.name for child in children]
     await serve_control(supervisor, settings, child_names)
     for name in SERVICES:
-        urls = ", ".join(worker_urls(name, settings.web_host, settings.workers))
+        urls = ", ".join(worker_urls(settings, name))
         supervisor.log(f"{name:<10} {urls}")
     supervisor.log(f"ready in {time.monotonic() - began:.1f} s; Ctrl-C stops everything")
 
@@ -167,13 +169,13 @@ async def serve_control(
         names = {worker_name(service, n) for n in range(settings.workers)}
 
         def wipe() -> None:
-            wipe_data_dirs(settings.data_dir, settings.workers, services=(service,))
+            wipe_data_dirs(settings, services=(service,))
 
         async def restart_without_state() -> None:
             supervisor.log(f"replay: restarting {service} without its local tables")
             await supervisor.restart(names, prepare=wipe)
 
-        url = worker_urls(service, settings.web_host, settings.workers)[0]
+        url = worker_urls(settings, service)[0]
         same = await replay.replay(url, restart_without_state, emit)
         supervisor.log(f"replay of {service}: {'same digests' if same else 'DIGESTS DIFFER'}")
         return 0 if same else 1

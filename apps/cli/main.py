@@ -12,7 +12,7 @@ from apps.cli.bench.arguments import add_bench, bench_options
 from apps.cli.bench.run import run as bench_run
 from apps.cli.rest import ServiceError
 from apps.cli.supervisor import LaunchError
-from apps.platform.settings import DEFAULT_PORTS, MAX_WORKERS, SERVICES
+from apps.platform.settings import MAX_WORKERS, SERVICES, Settings
 
 
 def port_number(text: str) -> int:
@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         (commands.choices["bench"], SERVICES),
     ):
         for service in services:
-            port = DEFAULT_PORTS[service]
+            port = Settings.from_env().port_of(service)
             command.add_argument(
                 f"--{service}-url",
                 default=f"http://127.0.0.1:{port}",

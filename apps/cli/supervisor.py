@@ -1,4 +1,4 @@
-"""Run child processes in the foreground: start them in stages, stream, watch, stop them all."""
+"""Run child processes: start them in stages, stream, watch, start again, stop them all."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from apps.cli.children import (
     print_line,
     signal_group,
 )
+from apps.cli.restarts import Restarts
 
 #: How long a process may take to stop after SIGTERM before it is killed.
 STOP_GRACE_S = 10.0
@@ -35,7 +36,8 @@ class LaunchError(Exception):
 
 
 class Supervisor:
-    """Starts children in stages, watches them, and stops them stage by stage in reverse."""
+    """Starts children in stages, watches them, starts again those that die (if they may),
+    and stops them stage by stage in reverse."""
 
     def __init__(
         self,
@@ -43,14 +45,17 @@ class Supervisor:
         *,
         stop_grace: float = STOP_GRACE_S,
         poll_interval: float = POLL_INTERVAL_S,
+        restarts: Restarts | None = None,
     ) -> None:
         self.emit = emit
         self.stop_grace = stop_grace
         self.poll_interval = poll_interval
+        self.restarts = restarts or Restarts()
         self._stages: list[list[Process]] = []
         self._hurry = asyncio.Event()
         #: Children being restarted on purpose: their exit is not a failure.
         self._restarting: set[str] = set()
+        self._revivals: set[asyncio.Task[None]] = set()
         self._on_stop: list[Callable[[], None]] = []
 
     def log(self, message: str) -> None:
@@ -70,20 +75,65 @@ class Supervisor:
         await self._wait_all(self._wait_ready(process) for process in stage)
 
     async def watch(self) -> None:
-        """Return only by raising LaunchError, when some child has exited by itself."""
+        """Start again each child that dies and may be restarted; return only by raising
+        LaunchError, when another child exits or one dies in a crash loop."""
         while True:
             # Bounded, so a child restarted meanwhile is watched from its new start.
             await self._wait_for_an_exit(at_most=self.poll_interval)
-            await self._raise_if_any_exited()
+            for stage, index in self._places(self._has_died):
+                process = stage[index]
+                if not process.child.restart:
+                    await self._raise_if_any_exited()
+                self._revive_later(stage, index)
+
+    def _has_died(self, process: Process) -> bool:
+        return process.returncode is not None and process.child.name not in self._restarting
+
+    def _revive_later(self, stage: list[Process], index: int) -> None:
+        """Start the dead child at `stage[index]` again after the policy's pause."""
+        process = stage[index]
+        name = process.child.name
+        pause = self.restarts.pause_after_death(name, asyncio.get_running_loop().time())
+        deaths = self.restarts.deaths(name)
+        if pause is None:
+            raise LaunchError(
+                f"{name} died {deaths} times within {self.restarts.window:g} s; "
+                "not starting it again. Its last lines:",
+                process.output.tail,
+            )
+        self.log(
+            f"{name} {describe_exit(process.returncode)}: starting it again in {pause:g} s "
+            f"({deaths} in the last {self.restarts.window:g} s)"
+        )
+        self._restarting.add(name)
+        task = asyncio.ensure_future(self._revive(stage, index, pause))
+        self._revivals.add(task)
+        task.add_done_callback(self._revivals.discard)
+
+    async def _revive(self, stage: list[Process], index: int, pause: float) -> None:
+        dead = stage[index]
+        name = dead.child.name
+        try:
+            signal_group(dead.pid, signal.SIGKILL)  # whatever it started is orphaned
+            await drain(dead)
+            dead.transport.close()
+            await asyncio.sleep(pause)
+            began = asyncio.get_running_loop().time()
+            stage[index] = await self._spawn(dead.child)
+        finally:
+            self._restarting.discard(name)
+        self.log(f"{name} started again (pid {stage[index].pid})")
+        if dead.child.probe is not None:
+            while stage[index].returncode is None:
+                if await _ask(dead.child.probe) is None:
+                    elapsed = asyncio.get_running_loop().time() - began
+                    self.log(f"{name} is serving again, {elapsed:.1f} s after its start")
+                    return
+                await self._wait_for_an_exit(at_most=self.poll_interval)
 
     async def restart(self, names: set[str], prepare: Callable[[], None] = lambda: None) -> None:
         """Stop the children named, call `prepare`, start them again and wait until ready."""
-        places = [
-            (stage, index)
-            for stage in self._stages
-            for index, process in enumerate(stage)
-            if process.child.name in names
-        ]
+        places = self._places(lambda process: process.child.name in names)
         self._restarting |= names
         try:
             await asyncio.gather(*(self._stop(stage[index]) for stage, index in places))
@@ -100,6 +150,9 @@ class Supervisor:
 
     async def stop(self) -> None:
         """Stop every child, the last stage first; the children of a stage together."""
+        for revival in list(self._revivals):
+            revival.cancel()
+        await asyncio.gather(*self._revivals, return_exceptions=True)
         while self._stages:
             stage = self._stages.pop()
             await asyncio.gather(*(self._stop(process) for process in stage))
@@ -205,54 +258,18 @@ class Supervisor:
     def _processes(self) -> list[Process]:
         return [process for stage in self._stages for process in stage]
 
+    def _places(self, wanted: Callable[[Process], bool]) -> list[tuple[list[Process], int]]:
+        """Where the processes that are `wanted` sit: (their stage, their index in it)."""
+        return [
+            (stage, index)
+            for stage in self._stages
+            for index, process in enumerate(stage)
+            if wanted(process)
+        ]
+
 
 async def _ask(probe: Probe) -> str | None:
     try:
         return await asyncio.wait_for(probe(), PROBE_TIMEOUT_S)
     except TimeoutError:
         return f"no answer within {PROBE_TIMEOUT_S:g} s"
-
-
-async def supervise(supervisor: Supervisor, start: Callable[[], Awaitable[None]]) -> int:
-    """Start, then run until SIGINT or SIGTERM (0) or a failure (1); always stop everything."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, _on_stop_signal, supervisor, stop, sig)
-    work = asyncio.ensure_future(_start_and_watch(supervisor, start))
-    stopped = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait([work, stopped], return_when=asyncio.FIRST_COMPLETED)
-        if stop.is_set():
-            return 0
-        return _report(supervisor, work.exception())
-    finally:
-        for task in (work, stopped):
-            task.cancel()
-        await asyncio.gather(work, stopped, return_exceptions=True)
-        await supervisor.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-
-
-async def _start_and_watch(supervisor: Supervisor, start: Callable[[], Awaitable[None]]) -> None:
-    await start()
-    await supervisor.watch()
-
-
-def _on_stop_signal(supervisor: Supervisor, stop: asyncio.Event, sig: int) -> None:
-    if stop.is_set():
-        supervisor.log("asked again: killing what is left")
-        supervisor.hurry()
-        return
-    supervisor.log(f"{signal.Signals(sig).name}: stopping")
-    stop.set()
-
-
-def _report(supervisor: Supervisor, error: BaseException | None) -> int:
-    if not isinstance(error, LaunchError):
-        raise error or RuntimeError("the supervisor returned without an error")
-    supervisor.log(f"error: {error}")
-    for line in error.details:
-        supervisor.log(f"  {line}")
-    return 1

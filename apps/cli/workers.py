@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import sys
 
-from apps.platform.settings import DEFAULT_PORTS, SERVICES
+from apps.platform.settings import SERVICES, Settings
 
 #: Worker n of a service (from 0) listens on the service's port + n * this.
 PORT_STRIDE = 100
 
 
-def worker_ports(service: str, workers: int) -> list[int]:
+def worker_ports(settings: Settings, service: str) -> list[int]:
     """The web ports of a service's workers: 8071, 8171, 8271... for inventory."""
-    return [DEFAULT_PORTS[service] + n * PORT_STRIDE for n in range(workers)]
+    return [settings.port_of(service) + n * PORT_STRIDE for n in range(settings.workers)]
 
 
-def worker_urls(service: str, host: str, workers: int) -> list[str]:
+def worker_urls(settings: Settings, service: str) -> list[str]:
     """The base URLs of a service's workers."""
-    return [f"http://{host}:{port}" for port in worker_ports(service, workers)]
+    return [f"http://{settings.web_host}:{port}" for port in worker_ports(settings, service)]
 
 
 def worker_name(service: str, n: int) -> str:
@@ -29,7 +29,7 @@ def worker_command(
     service: str, web_port: int, log_level: str = "info", event_loop: str = "aio"
 ) -> list[str]:
     """`faust -A apps.<service> worker` on `web_port`, with this interpreter."""
-    if service not in DEFAULT_PORTS:
+    if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; choose one of {', '.join(SERVICES)}")
     return [
         sys.executable,

@@ -14,11 +14,11 @@ from mode.utils.queues import FlowControlEvent
 
 import topics
 from apps.platform import readiness, transport
+from apps.platform.broker_wait import wait_for_broker
 from apps.platform.dead_letters import DeadLetteringTopic
 from apps.platform.fetch_pace import FetchPace
 from apps.platform.replies import PromptReplyConsumer
 from apps.platform.settings import (
-    DEFAULT_PORTS,
     MAX_BODY_BYTES,
     Settings,
     app_id,
@@ -56,6 +56,11 @@ class ServiceApp(faust.App):
         #: How long the consumer's fetches park on the broker (see `fetch_pace`).
         self.fetch_pace = FetchPace.from_settings(settings)
         super().__init__(app_id(service), **options)
+
+    async def on_first_start(self) -> None:
+        # Before the producer and consumer start: they give up at once without a broker.
+        await wait_for_broker(*self.settings.broker_host_port)
+        await super().on_first_start()
 
     async def publish(self, value: Model) -> None:
         """Send `value` to the topic declared for its type, under that topic's key."""
@@ -130,7 +135,7 @@ def create_app(
         stream_wait_empty=False,
         web_host=settings.web_host,
         web_bind=settings.web_host,
-        web_port=DEFAULT_PORTS[service],
+        web_port=settings.port_of(service),
         web_application_options={"client_max_size": MAX_BODY_BYTES},
         # A message that does not decode is dead-lettered rather than crashing its agent.
         Topic=DeadLetteringTopic,

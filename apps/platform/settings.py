@@ -12,10 +12,8 @@ PREFIX = "OMS_"
 
 #: Workers per service at most: worker n listens on the service's port + 100 n.
 MAX_WORKERS = 9
-#: The web port each service listens on unless told otherwise.
-DEFAULT_PORTS = {"order": 8070, "inventory": 8071, "payment": 8072}
-#: The services, in the order `oms up` starts them.
-SERVICES = tuple(DEFAULT_PORTS)
+#: The services, in the order `oms up` starts them; each listens on the base port + its index.
+SERVICES = ("order", "inventory", "payment")
 #: The log levels a worker takes (Faust's `--loglevel`).
 LOG_LEVELS = ("crit", "error", "warn", "info", "debug")
 #: The event loops a worker runs on (Faust's `--loop`).
@@ -40,6 +38,8 @@ class Settings:
 
     broker_url: str = "kafka://127.0.0.1:9092"
     web_host: str = "127.0.0.1"
+    #: The order service listens here, inventory on the next port, payment on the one after.
+    base_port: int = 8070
     data_dir: Path = Path(".data")
     partitions: int = 8
     #: Workers `oms up` starts per service; they share the partitions.
@@ -93,6 +93,8 @@ class Settings:
             raise ValueError(f"{PREFIX}PARTITIONS must be at least 1, not {self.partitions}")
         if not 1 <= self.workers <= MAX_WORKERS:
             raise ValueError(f"{PREFIX}WORKERS must be within 1..{MAX_WORKERS}, not {self.workers}")
+        if not 1024 <= self.base_port <= 65535 - 2 - MAX_WORKERS * 100:
+            raise ValueError(f"{PREFIX}BASE_PORT must be within 1024..{65533 - MAX_WORKERS * 100}")
         if self.max_open_sagas < 1:
             raise ValueError(
                 f"{PREFIX}MAX_OPEN_SAGAS must be at least 1, not {self.max_open_sagas}"
@@ -109,6 +111,10 @@ class Settings:
             raise ValueError(f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if self.payment_timeout <= 0 or self.payment_limit <= 0:
             raise ValueError(f"{PREFIX}PAYMENT_TIMEOUT and {PREFIX}PAYMENT_LIMIT must be positive")
+
+    def port_of(self, service: str) -> int:
+        """The web port of the service's first worker: 8070, 8071 or 8072 by default."""
+        return self.base_port + SERVICES.index(service)
 
     @property
     def broker_host_port(self) -> tuple[str, int]:

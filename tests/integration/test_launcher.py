@@ -16,7 +16,7 @@ from apps.cli.children import Child
 from apps.cli.launcher import health_probe, wipe_data_dirs
 from apps.cli.main import main
 from apps.cli.supervisor import Supervisor
-from apps.platform.settings import worker_data_dir
+from apps.platform.settings import Settings, worker_data_dir
 from tests.integration.children import BOUND_S, eventually, is_alive, python
 
 
@@ -67,7 +67,7 @@ def test_the_data_dirs_of_the_default_workers_are_wiped_and_no_others(tmp_path: 
     for path in (order, payment, elsewhere):
         (path / "tables").mkdir(parents=True)
 
-    wiped = wipe_data_dirs(tmp_path)
+    wiped = wipe_data_dirs(Settings(data_dir=tmp_path))
 
     assert wiped == [order, payment]
     assert list(tmp_path.iterdir()) == [elsewhere]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 
 from apps.cli.children import Child
-from apps.cli.supervisor import LaunchError, Supervisor, supervise
+from apps.cli.foreground import supervise
+from apps.cli.restarts import Restarts
+from apps.cli.supervisor import LaunchError, Supervisor
 from tests.integration.children import BOUND_S, SLEEPER, eventually, is_alive, printed, python
 
 
@@ -179,3 +183,42 @@ async def test_a_restarted_child_comes_back_while_the_watch_raises_nothing(
     watching.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await watching
+
+
+async def test_a_child_that_may_restart_is_started_again_when_it_dies_and_the_rest_run_on(
+    supervisor: Supervisor, lines: list[str]
+) -> None:
+    phoenix = Child("phoenix", python(SLEEPER), restart=True)
+    await supervisor.start(Child("steady", python(SLEEPER)), phoenix)
+    watching = asyncio.ensure_future(supervisor.watch())
+    steady, first = supervisor.pids
+
+    os.kill(first, signal.SIGKILL)
+
+    await eventually(lambda: supervisor.pids[1] != first, "phoenix is started again")
+    await eventually(lambda: is_alive(supervisor.pids[1]), "the new phoenix runs")
+    assert supervisor.pids[0] == steady and is_alive(steady)
+    assert printed(lines, "phoenix was killed by SIGKILL: starting it again in 0.5 s")()
+    assert not watching.done()
+    watching.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watching
+
+
+async def test_a_child_that_keeps_dying_stops_the_system_as_a_crash_loop(lines: list[str]) -> None:
+    restarts = Restarts(first_pause=0.01, max_deaths=2)
+    supervisor = Supervisor(lines.append, stop_grace=1.0, poll_interval=0.05, restarts=restarts)
+    crashing = Child("crashing", python("print('bad config'); raise SystemExit(4)"), restart=True)
+
+    async def start() -> None:
+        await supervisor.start(Child("steady", python(SLEEPER)), crashing)
+
+    code = await asyncio.wait_for(supervise(supervisor, start), BOUND_S)
+
+    assert code == 1
+    assert (
+        "oms         | error: crashing died 3 times within 60 s; not starting it again. "
+        "Its last lines:"
+    ) in lines
+    assert "oms         |   bad config" in lines
+    assert "oms         | steady stopped (was killed by SIGTERM)" in lines
