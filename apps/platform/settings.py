@@ -53,7 +53,7 @@ class Settings:
     fetch_wait_ms: int = 10
     #: ... and once it has been idle for `idle_after` seconds (see fetch_pace.py); never
     #: shorter than the busy one.
-    idle_fetch_wait_ms: int = 10
+    idle_fetch_wait_ms: int = 100
     idle_after: float = 2.0
     #: How long the producer may hold a record to send it with others (fewer requests).
     producer_linger_ms: int = 0

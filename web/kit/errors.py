@@ -29,6 +29,8 @@ class ApiError(Exception):
 
     status: ClassVar[int] = 500
     default_code: ClassVar[str] = "INTERNAL_ERROR"
+    #: The headers of the answer, as the OpenAPI document describes them.
+    documented_headers: ClassVar[dict[str, Any]] = {}
 
     def __init__(
         self, message: str, *, code: str | None = None, details: list[Any] | None = None
@@ -96,6 +98,12 @@ class Overloaded(ApiError):
     default_code = "OVERLOADED"
     #: Seconds a client should wait before asking again.
     retry_after: ClassVar[int] = 1
+    documented_headers: ClassVar[dict[str, Any]] = {
+        "Retry-After": {
+            "description": "Seconds to wait before asking again.",
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    }
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}

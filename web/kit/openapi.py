@@ -234,16 +234,9 @@ def error_response(error: type[ApiError]) -> dict[str, Any]:
         "description": description,
         "content": {"application/json": {"schema": schema}},
     }
-    if "Retry-After" in error("").headers():
-        response["headers"] = {"Retry-After": RETRY_AFTER}
+    if error.documented_headers:
+        response["headers"] = error.documented_headers
     return response
-
-
-#: The header of a 429, as the OpenAPI document describes it.
-RETRY_AFTER = {
-    "description": "Seconds to wait before asking again.",
-    "schema": {"type": "integer", "minimum": 0},
-}
 
 
 def swagger_page(title: str) -> str:
