@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter
 
@@ -33,6 +33,8 @@ class Model(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    #: The statuses that end this value's story (the shell logs reaching one at info).
+    outcome_statuses: ClassVar[frozenset[str]] = frozenset()
 
     def __json__(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import uuid4
 
 from pydantic import Field, model_validator
@@ -111,6 +111,8 @@ class Order(Model):
     The flags record facts as they arrive, in whatever order: the status follows
     from them and only moves forward.
     """
+
+    outcome_statuses: ClassVar[frozenset[str]] = SETTLED
 
     id: Identifier
     customer_id: Identifier

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -113,3 +114,21 @@ async def test_an_order_counts_as_an_open_saga_until_it_settles(agent: Any, sent
 
     assert opened == before + 1
     assert orders.get(order_id).status == "CONFIRMED" and len(open_sagas) == before
+
+
+async def test_only_the_outcome_of_an_order_is_logged_at_info(
+    agent: Any, sent: Sent, caplog: pytest.LogCaptureFixture
+) -> None:
+    order_id = new_order_id()
+
+    with caplog.at_level(logging.DEBUG, logger="apps.platform.shell"):
+        await put(agent, place(order_id), partition=7)
+        await put(agent, inventory_reserved(order_id), partition=7)
+        await put(agent, paid(order_id), partition=7)
+
+    logged = [
+        (record.levelname, record.getMessage().rsplit(" ", 1)[-1])
+        for record in caplog.records
+        if order_id in record.getMessage()
+    ]
+    assert logged == [("DEBUG", "PENDING"), ("DEBUG", "RESERVED"), ("INFO", "CONFIRMED")]
