@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, Protocol, TypeVar
 
-from pydantic import Field
+from pydantic import Field, Strict
 
 from models.base import Identifier, Model, Money
 
 #: How many units of one product a line may ask for.
-LineQuantity = Annotated[int, Field(ge=1, le=10_000)]
+#: How many of a product a line asks for: a JSON integer (not `true`, not `"2"`).
+LineQuantity = Annotated[int, Strict(), Field(ge=1, le=10_000)]
 
 
 class OrderLine(Model):

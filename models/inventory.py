@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, Strict, StrictBool, model_validator
 
 from models.base import Identifier, Model, Money, Page
 from models.events import LineQuantity
 
-Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+Quantity = Annotated[int, Strict(), Field(ge=1, le=1_000_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=2000)]
 
@@ -25,8 +25,8 @@ class NewProduct(Model):
     name: Name
     description: Description = ""
     price: Money
-    stock: Annotated[int, Field(ge=0, le=1_000_000)] = 0
-    active: bool = True
+    stock: Annotated[int, Strict(), Field(ge=0, le=1_000_000)] = 0
+    active: StrictBool = True
 
 
 class ProductChanges(Model):
@@ -35,7 +35,7 @@ class ProductChanges(Model):
     name: Name | None = None
     description: Description | None = None
     price: Money | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
     @model_validator(mode="after")
     def _changes_something(self) -> ProductChanges:

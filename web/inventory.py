@@ -29,7 +29,7 @@ pages.register(app)  # /health, /tables, /openapi.json, /docs and /metrics
 
 #: How the stock agent's rejections read over HTTP: each keeps its own code.
 REFUSALS: Refusals = {
-    "PRODUCT_NOT_FOUND": (NotFound, "PRODUCT_NOT_FOUND"),
+    "PRODUCT_NOT_FOUND": (NotFound, "NOT_FOUND"),  # one code for "no such id", as GET says
     "PRODUCT_EXISTS": (Conflict, "PRODUCT_EXISTS"),
     "INSUFFICIENT_STOCK": (Conflict, "INSUFFICIENT_STOCK"),
 }

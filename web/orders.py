@@ -83,9 +83,10 @@ class Orders(ServiceView):
         headers=(IDEMPOTENCY_KEY,),
     )
     async def post(self, request: Request) -> Response:
-        body = await self.body(request, NewOrder)
+        # Before the body is even read: under overload, a refusal must cost next to nothing.
         if open_sagas.full:
             raise Overloaded(f"{open_sagas.bound} orders are in progress here; retry shortly")
+        body = await self.body(request, NewOrder)
         command = PlaceOrder(
             command_id=new_id(),
             order_id=order_id(request),

@@ -172,7 +172,7 @@ def test_an_unknown_product_is_404(
     response = inventory.get(path) if method == "GET" else inventory.put(path, body)
 
     assert response.status == 404
-    assert response.body["code"] in {"NOT_FOUND", "PRODUCT_NOT_FOUND"}
+    assert response.body["code"] == "NOT_FOUND"
 
 
 def test_a_body_over_one_mebibyte_is_413(inventory: Worker) -> None:

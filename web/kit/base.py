@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
 from aiohttp import web as aiohttp_web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 from faust.exceptions import SameNode
 from faust.web import Request, Response, View
 from faust.web.exceptions import ServiceUnavailable
@@ -56,11 +58,16 @@ class ServiceView(View):
 
     async def body(self, request: Request, model: type[M]) -> M:
         """The JSON body validated as `model`; 400 naming each bad field, 413 if too big."""
-        raw = await request.read()  # aiohttp raises 413 past client_max_size
+        try:
+            raw = await request.read()  # aiohttp raises 413 past client_max_size
+        except (HttpProcessingError, RequestPayloadError) as exc:  # say, gzip that is not
+            raise BadRequest(f"body cannot be read: {str(exc).strip()}") from None
         try:
             data = json.loads(raw) if raw else None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BadRequest(f"body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise BadRequest("body is nested too deeply") from None
         if not isinstance(data, dict):
             raise BadRequest("body must be a JSON object")
         try:

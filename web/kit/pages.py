@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.kit import health, metrics, openapi, tables
+from web.kit import health, http_errors, metrics, openapi, tables
 
 
 def register(app: Any) -> None:
@@ -13,3 +13,4 @@ def register(app: Any) -> None:
     tables.register(app)
     openapi.register(app)
     metrics.register(app)
+    http_errors.register(app)

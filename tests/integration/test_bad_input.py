@@ -1,0 +1,90 @@
+"""Bad input at the edges of real workers: each is refused with the documented JSON error,
+never a 500, and no number or boolean is guessed from a value of another type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.processes import Worker, http
+
+ORDER = {"customer_id": "c-1", "items": [{"product_id": "p-1", "quantity": 1}]}
+
+
+@pytest.fixture(scope="module")
+def inventory(start_worker: Callable[..., Worker]) -> Worker:
+    return start_worker("inventory").wait_ready()
+
+
+@pytest.fixture(scope="module")
+def orders(start_worker: Callable[..., Worker]) -> Worker:
+    return start_worker("order").wait_ready()
+
+
+def product(**fields: Any) -> dict[str, Any]:
+    return {"name": "Widget", "price": "2.50", **fields}
+
+
+def test_a_body_nested_too_deeply_is_a_400(inventory: Worker) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+
+    response = http("POST", f"{inventory.url}/products", data=deep)
+
+    assert (response.status, response.body["code"]) == (400, "INVALID_REQUEST")
+
+
+def test_a_body_that_is_not_in_its_content_encoding_is_a_400(inventory: Worker) -> None:
+    response = inventory.post("/products", product(), headers={"Content-Encoding": "gzip"})
+
+    assert (response.status, response.body["code"]) == (400, "INVALID_REQUEST")
+
+
+def test_an_unknown_route_is_a_404_in_the_error_shape(inventory: Worker) -> None:
+    response = inventory.get("/no/such/route")
+
+    assert (response.status, response.body["code"]) == (404, "NOT_FOUND")
+    assert response.headers["Content-Type"].startswith("application/json")
+
+
+def test_a_method_the_route_does_not_have_is_a_405_in_the_error_shape(inventory: Worker) -> None:
+    response = http("PATCH", f"{inventory.url}/products")
+
+    assert (response.status, response.body["code"]) == (405, "METHOD_NOT_ALLOWED")
+    assert "PATCH" not in response.headers.get("Allow", "")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"stock": "2"}, {"stock": True}, {"stock": 2.5}, {"active": 0}, {"active": "true"}],
+    ids=[
+        "stock as a string",
+        "stock as a boolean",
+        "stock as a float",
+        "active as 0",
+        "active as a string",
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_rather_than_converted(
+    inventory: Worker, fields: dict[str, Any]
+) -> None:
+    response = inventory.post("/products", product(**fields))
+
+    assert (response.status, response.body["details"][0]["field"]) == (400, next(iter(fields)))
+
+
+@pytest.mark.parametrize("quantity", [True, "2", 1.5], ids=["boolean", "string", "float"])
+def test_an_order_line_quantity_must_be_an_integer(orders: Worker, quantity: object) -> None:
+    body = {**ORDER, "items": [{"product_id": "p-1", "quantity": quantity}]}
+
+    response = orders.post("/orders", body)
+
+    assert (response.status, response.body["details"][0]["field"]) == (400, "items.0.quantity")
+
+
+def test_a_negative_zero_price_is_stored_as_zero(inventory: Worker) -> None:
+    created = inventory.create_product(**product(price="-0.00"))
+
+    assert created["price"] == "0.00"
+    assert inventory.get(f"/products/{created['id']}").body["price"] == "0.00"
