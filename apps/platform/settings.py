@@ -47,7 +47,7 @@ class Settings:
     #: Seconds a REST call waits for the owning agent's reply before answering 504.
     request_timeout: float = 10.0
     #: Sagas an order worker keeps open at most; past it, new orders get 429 at once.
-    max_open_sagas: int = 256
+    max_open_sagas: int = 128
     #: How long a fetch may park on the broker while the worker is busy; Faust
     #: hard-codes 1500 ms, which costs ~375 ms a hop on Tansu (see BROKER.md).
     fetch_wait_ms: int = 10
