@@ -8,6 +8,8 @@ from models.base import Model
 
 
 class DeadLetter(Model):
+    """A message set aside: where it was, its bytes, and why."""
+
     topic: str
     partition: int
     offset: int
@@ -16,3 +18,17 @@ class DeadLetter(Model):
     value_base64: str | None
     error: str
     failed_at: datetime
+
+    @property
+    def origin(self) -> str:
+        """Where the message was: `topic:partition:offset`, the same on every redelivery."""
+        return f"{self.topic}:{self.partition}:{self.offset}"
+
+    def public(self) -> dict[str, object]:
+        return PublicDeadLetter(id=self.origin, **self.model_dump()).model_dump(mode="json")
+
+
+class PublicDeadLetter(DeadLetter):
+    """A dead letter as `GET /dead-letters` shows it, named by where its message was."""
+
+    id: str

@@ -25,7 +25,7 @@ from web.kit.commands import Refusals, new_id, send_command
 from web.kit.errors import Conflict, GatewayTimeout, NotFound
 from web.kit.openapi import Operation
 
-pages.register(app)  # /health, /tables, /openapi.json, /docs and /metrics
+pages.register(app)  # /health, /tables, /dead-letters, /openapi.json, /docs, /metrics
 
 #: How the stock agent's rejections read over HTTP: each keeps its own code.
 REFUSALS: Refusals = {

@@ -28,7 +28,7 @@ from web.kit.commands import Refusals, new_id, send_command
 from web.kit.errors import BadRequest, Conflict, GatewayTimeout, NotFound, Overloaded
 from web.kit.openapi import Operation
 
-pages.register(app)  # /health, /tables, /openapi.json, /docs and /metrics
+pages.register(app)  # /health, /tables, /dead-letters, /openapi.json, /docs, /metrics
 
 #: How the order agent's refusals read over HTTP.
 REFUSALS: Refusals = {

@@ -23,7 +23,7 @@ from web.kit.commands import Refusals, send_command
 from web.kit.errors import Conflict, GatewayTimeout, NotFound
 from web.kit.openapi import Operation
 
-pages.register(app)  # /health, /tables, /openapi.json, /docs and /metrics
+pages.register(app)  # /health, /tables, /dead-letters, /openapi.json, /docs, /metrics
 
 #: How the payment agent's refusals read over HTTP.
 REFUSALS: Refusals = {

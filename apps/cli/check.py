@@ -7,13 +7,13 @@ each returns the ids that break it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from apps.cli.rest import every_item
+from apps.cli.rest import every_item, get
 from models.orders import SETTLED
 
 Record = dict[str, Any]
@@ -27,6 +27,8 @@ class Snapshot:
     orders: list[Record]
     payments: list[Record]
     now: datetime
+    #: Each service's dead letters: how many, and the newest few.
+    dead_letters: dict[str, Record] = field(default_factory=dict)
 
     @cached_property
     def payment_of(self) -> dict[str, Record]:
@@ -99,13 +101,33 @@ def invariants(saga_timeout: timedelta) -> list[tuple[str, Callable[[Snapshot], 
 # -- reading the services -------------------------------------------------------------
 
 
+#: How many of each service's newest dead letters the report names.
+NEWEST_DEAD_LETTERS = 3
+
+
 def snapshot(order_url: str, inventory_url: str, payment_url: str) -> Snapshot:
+    urls = {"order": order_url, "inventory": inventory_url, "payment": payment_url}
     return Snapshot(
         products=[e["value"] for e in every_item(f"{inventory_url}/tables/stock")],
         orders=list(every_item(f"{order_url}/orders")),
         payments=list(every_item(f"{payment_url}/payments")),
         now=datetime.now(UTC),
+        dead_letters={
+            service: get(f"{url}/dead-letters?limit={NEWEST_DEAD_LETTERS}")
+            for service, url in urls.items()
+        },
     )
+
+
+def dead_letter_lines(snapshot: Snapshot) -> list[str]:
+    """A line of counts, then a line for each of the newest dead letters of each service."""
+    if not snapshot.dead_letters:
+        return []
+    counts = ", ".join(f"{name} {page['total']}" for name, page in snapshot.dead_letters.items())
+    lines = [f"dead letters: {counts}"]
+    for name, page in snapshot.dead_letters.items():
+        lines += [f"  {name}: {letter['id']}: {letter['error']}" for letter in page["items"]]
+    return lines
 
 
 def run(
@@ -115,7 +137,7 @@ def run(
     saga_timeout: timedelta,
     emit: Callable[[str], None] = print,
 ) -> int:
-    """Report each invariant; 1 if any is broken."""
+    """Report each invariant, and the dead letters; 1 if an invariant is broken."""
     taken = snapshot(order_url, inventory_url, payment_url)
     emit(
         f"{len(taken.products)} products, {len(taken.orders)} orders, "
@@ -129,4 +151,6 @@ def run(
             emit(f"BROKEN  {name}: {', '.join(sorted(offenders))}")
         else:
             emit(f"held    {name}")
+    for line in dead_letter_lines(taken):
+        emit(line)
     return 1 if broken else 0

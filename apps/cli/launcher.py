@@ -97,7 +97,7 @@ def service_children(service: str, broker_url: str, settings: Settings) -> list[
     return [
         Child(
             worker_name(service, n),
-            worker_command(service, port, settings.log_level, settings.event_loop),
+            worker_command(service, port, settings.log_level),
             env=env,
             probe=health_probe(f"http://{settings.web_host}:{port}/health"),
             # The broker keeps every changelog and offset: a worker started again

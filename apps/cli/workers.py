@@ -25,9 +25,7 @@ def worker_name(service: str, n: int) -> str:
     return service if n == 0 else f"{service}-{n + 1}"
 
 
-def worker_command(
-    service: str, web_port: int, log_level: str = "info", event_loop: str = "aio"
-) -> list[str]:
+def worker_command(service: str, web_port: int, log_level: str = "info") -> list[str]:
     """`faust -A apps.<service> worker` on `web_port`, with this interpreter."""
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; choose one of {', '.join(SERVICES)}")
@@ -37,8 +35,6 @@ def worker_command(
         "faust",
         "-A",
         f"apps.{service}",
-        "--loop",
-        event_loop,
         "worker",
         "--web-port",
         str(web_port),

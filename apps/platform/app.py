@@ -15,6 +15,7 @@ from mode.utils.queues import FlowControlEvent
 import topics
 from apps.platform import readiness, transport
 from apps.platform.broker_wait import wait_for_broker
+from apps.platform.dead_letter_log import keep_dead_letters
 from apps.platform.dead_letters import DeadLetteringTopic
 from apps.platform.fetch_pace import FetchPace
 from apps.platform.replies import PromptReplyConsumer
@@ -46,6 +47,8 @@ class ServiceApp(faust.App):
 
     #: Where the service puts what it cannot decode or handle (see `dead_letters`).
     dead_letters_topic: faust.TopicT
+    #: ... and keeps them to be seen (see `dead_letter_log`).
+    dead_letters_table: Any
 
     def __init__(self, service: str, settings: Settings, **options: Any) -> None:
         self.service = service
@@ -141,5 +144,6 @@ def create_app(
         Topic=DeadLetteringTopic,
     )
     app.dead_letters_topic = topics.dead_letters(service).bind(app)
+    app.dead_letters_table = keep_dead_letters(app)
     app.task(readiness.load_routing_metadata)
     return app

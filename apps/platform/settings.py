@@ -16,8 +16,6 @@ MAX_WORKERS = 9
 SERVICES = ("order", "inventory", "payment")
 #: The log levels a worker takes (Faust's `--loglevel`).
 LOG_LEVELS = ("crit", "error", "warn", "info", "debug")
-#: The event loops a worker runs on (Faust's `--loop`).
-EVENT_LOOPS = ("aio", "uvloop")
 #: Largest request body a view accepts; aiohttp answers 413 beyond it.
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -66,8 +64,6 @@ class Settings:
     payment_limit: Decimal = Decimal("10000.00")
     #: How much each worker logs: crit, error, warn, info or debug.
     log_level: str = "info"
-    #: The event loop each worker runs: aio (asyncio's own) or uvloop.
-    event_loop: str = "aio"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -105,8 +101,6 @@ class Settings:
             raise ValueError(f"{PREFIX}FETCH_WAIT_MS must be within 0..1500")
         if not 0 <= self.idle_fetch_wait_ms <= 1500:
             raise ValueError(f"{PREFIX}IDLE_FETCH_WAIT_MS must be within 0..1500")
-        if self.event_loop not in EVENT_LOOPS:
-            raise ValueError(f"{PREFIX}EVENT_LOOP must be one of {', '.join(EVENT_LOOPS)}")
         if self.log_level not in LOG_LEVELS:
             raise ValueError(f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if self.payment_timeout <= 0 or self.payment_limit <= 0:

@@ -17,7 +17,14 @@ from models.events import (
     PaymentStatusUpdated,
 )
 from tests.integration.conftest import PARTITIONS
-from tests.processes import Broker, Worker, keys_on_distinct_partitions, publish, read_events
+from tests.processes import (
+    Broker,
+    Worker,
+    keys_on_distinct_partitions,
+    poll,
+    publish,
+    read_events,
+)
 from tests.saga import events_by_order, label, order_created, publish_events, saga_event
 
 INVENTORY_TOPICS = [spec.name for spec in topics.INVENTORY_EVENTS]
@@ -248,3 +255,14 @@ def test_an_undecodable_event_is_dead_lettered_and_the_stream_goes_on(shop: Shop
     )
     errors = [letter["error"] for letter in letters if letter["topic"] == "ORDER.CREATED"]
     assert all(error.startswith("ValueDecodeError") for error in errors)
+    origins = {
+        f"{letter['topic']}:{letter['partition']}:{letter['offset']}"
+        for letter in letters
+        if letter["topic"] == "ORDER.CREATED"
+    }
+
+    def shown() -> set[str]:
+        page = shop.inventory.get("/dead-letters?limit=1000").body
+        return {letter["id"] for letter in page["items"]}
+
+    poll(lambda: origins <= shown(), "GET /dead-letters shows the dead letters")

@@ -89,3 +89,22 @@ def test_the_report_says_held_or_broken_for_each_invariant(
     assert status == 1
     assert [line.split()[0] for line in lines[1:]] == ["BROKEN", "held", "held", "held", "held"]
     assert lines[1].endswith(": leak")
+
+
+def test_the_report_counts_each_services_dead_letters_and_names_the_newest() -> None:
+    letter = {"id": "ORDER.CREATED:3:17", "error": "ValidationError: bad"}
+    taken = check.Snapshot(
+        [],
+        [],
+        [],
+        NOW,
+        dead_letters={
+            "order": {"total": 0, "items": []},
+            "inventory": {"total": 1, "items": [letter]},
+        },
+    )
+
+    assert check.dead_letter_lines(taken) == [
+        "dead letters: order 0, inventory 1",
+        "  inventory: ORDER.CREATED:3:17: ValidationError: bad",
+    ]

@@ -1,16 +1,18 @@
-"""The pages every service serves besides its own API: health, tables, OpenAPI, docs, metrics."""
+"""The pages every service serves besides its own API: health, tables, dead letters, docs..."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from web.kit import health, http_errors, metrics, openapi, tables
+from web.kit import dead_letters, health, http_errors, metrics, openapi, tables
 
 
 def register(app: Any) -> None:
-    """Serve `GET /health`, `/tables...`, `/openapi.json`, `/docs` and `/metrics` on `app`."""
+    """Serve `GET /health`, `/tables...`, `/openapi.json`, `/docs`, `/metrics` and
+    `/dead-letters` on `app`."""
     health.register(app)
     tables.register(app)
     openapi.register(app)
     metrics.register(app)
+    dead_letters.register(app)
     http_errors.register(app)
