@@ -7,7 +7,24 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    WithJsonSchema,
+)
+
+#: How a request may write an amount: a number, or a string of digits, two places at most.
+MONEY_IN = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 9_999_999_999.99, "multipleOf": 0.01},
+        {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"},
+    ]
+}
 
 #: An amount of money: two decimal places, never negative (nor "-0.00": that is 0.00),
 #: a string on the wire.
@@ -16,7 +33,19 @@ Money = Annotated[
     Field(ge=0, max_digits=12, decimal_places=2),
     AfterValidator(abs),
     PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str, when_used="json"),
+    WithJsonSchema(MONEY_IN, mode="validation"),
 ]
+
+
+def _no_conversion(value: object) -> object:
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer, not a boolean or a string")
+    return value
+
+
+#: Put after an integer's constraints: `true` or `"2"` is refused, never converted to a
+#: number (2.0 is the integer 2, as JSON Schema says).
+NOT_CONVERTED = BeforeValidator(_no_conversion)
 
 #: An identifier a client may choose: short, printable, safe in a URL path.
 IDENTIFIER = re.compile(r"[A-Za-z0-9._:-]{1,64}")

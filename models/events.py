@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, Protocol, TypeVar
 
-from pydantic import Field, Strict
+from pydantic import Field
 
-from models.base import Identifier, Model, Money
+from models.base import NOT_CONVERTED, Identifier, Model, Money
 
 #: How many units of one product a line may ask for.
-#: How many of a product a line asks for: a JSON integer (not `true`, not `"2"`).
-LineQuantity = Annotated[int, Strict(), Field(ge=1, le=10_000)]
+#: How many of a product a line asks for.
+LineQuantity = Annotated[int, Field(ge=1, le=10_000), NOT_CONVERTED]
 
 
 class OrderLine(Model):

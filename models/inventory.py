@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, Strict, StrictBool, model_validator
+from pydantic import ConfigDict, Field, StrictBool, model_validator
 
-from models.base import Identifier, Model, Money, Page
+from models.base import NOT_CONVERTED, Identifier, Model, Money, Page
 from models.events import LineQuantity
 
-Quantity = Annotated[int, Strict(), Field(ge=1, le=1_000_000)]
+Quantity = Annotated[int, Field(ge=1, le=1_000_000), NOT_CONVERTED]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=2000)]
 
@@ -25,12 +25,22 @@ class NewProduct(Model):
     name: Name
     description: Description = ""
     price: Money
-    stock: Annotated[int, Strict(), Field(ge=0, le=1_000_000)] = 0
+    stock: Annotated[int, Field(ge=0, le=1_000_000), NOT_CONVERTED] = 0
     active: StrictBool = True
 
 
 class ProductChanges(Model):
     """Body of `PUT /products/{id}`: the fields to change (null or absent: unchanged)."""
+
+    # The document says it too: at least one field that is not null.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in ("name", "description", "price", "active")
+            ]
+        }
+    )
 
     name: Name | None = None
     description: Description | None = None

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from models.base import Identifier, Model, Money, Page, ReplyAddress
 
@@ -178,7 +178,17 @@ class NewPayment(Model):
 class StatusChange(Model):
     """Body of `PUT /payments/status`."""
 
-    payment_id: str | None = None
+    # The document says it too: exactly one of payment_id and order_id, not null.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("payment_id", "order_id")
+            ]
+        }
+    )
+
+    payment_id: Annotated[str, Field(pattern=r"^pay-[A-Za-z0-9._:-]{1,64}$")] | None = None
     order_id: Identifier | None = None
     status: Literal["COMPLETED", "FAILED", "REFUNDED"]
     reason: Annotated[str, Field(max_length=200)] | None = None
