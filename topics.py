@@ -1,4 +1,4 @@
-"""Every topic of the system, declared once: its name, key, value type and one writer.
+"""Every topic of the system, declared once: its name, key, value type, writer and readers.
 
 A service binds the topics it consumes to its app, and sends every message to the
 topic that carries its type (`route`), keyed by the field the topic names; nothing
@@ -49,6 +49,8 @@ class TopicSpec:
     key: str
     value: Any
     writer: str
+    #: The services whose agents consume it (a test holds this to what they bind).
+    readers: tuple[str, ...] = ()
 
     def bind(self, app: faust.App) -> faust.TopicT:
         return bind(app, self)
@@ -92,22 +94,22 @@ def _members(annotation: Any) -> tuple[type, ...]:
     return (annotation,)
 
 
-def event_spec(model: Any, writer: str) -> TopicSpec:
+def event_spec(model: Any, writer: str, *readers: str) -> TopicSpec:
     """A saga topic: named after its event's type, keyed by order id."""
-    return TopicSpec(model.model_fields["type"].default, "order_id", model, writer)
+    return TopicSpec(model.model_fields["type"].default, "order_id", model, writer, readers)
 
 
 # The saga's public contract (DESIGN.md, section 5).
-ORDER_CREATED = event_spec(OrderCreated, "order")
-ORDER_CANCEL_REQUESTED = event_spec(OrderCancelRequested, "order")
+ORDER_CREATED = event_spec(OrderCreated, "order", "inventory", "payment")
+ORDER_CANCEL_REQUESTED = event_spec(OrderCancelRequested, "order", "payment")
 ORDER_CANCELLED_CONFIRMED = event_spec(OrderCancelledConfirmed, "order")
-INVENTORY_RESERVED = event_spec(InventoryReserved, "inventory")
-INVENTORY_STATUS_UPDATE = event_spec(InventoryStatusUpdated, "inventory")
-INVENTORY_STOCK_RELEASED = event_spec(StockReleased, "inventory")
-PAYMENT_STATUS_UPDATE = event_spec(PaymentStatusUpdated, "payment")
-PAYMENT_FAIL = event_spec(PaymentFailed, "payment")
-PAYMENT_FAIL_CANCEL = event_spec(PaymentCancelled, "payment")
-PAYMENT_REFUNDED = event_spec(PaymentRefunded, "payment")
+INVENTORY_RESERVED = event_spec(InventoryReserved, "inventory", "order", "payment")
+INVENTORY_STATUS_UPDATE = event_spec(InventoryStatusUpdated, "inventory", "order")
+INVENTORY_STOCK_RELEASED = event_spec(StockReleased, "inventory", "order")
+PAYMENT_STATUS_UPDATE = event_spec(PaymentStatusUpdated, "payment", "order", "inventory")
+PAYMENT_FAIL = event_spec(PaymentFailed, "payment", "order", "inventory")
+PAYMENT_FAIL_CANCEL = event_spec(PaymentCancelled, "payment", "order", "inventory")
+PAYMENT_REFUNDED = event_spec(PaymentRefunded, "payment", "order", "inventory")
 
 ORDER_EVENTS = (ORDER_CREATED, ORDER_CANCEL_REQUESTED, ORDER_CANCELLED_CONFIRMED)
 INVENTORY_EVENTS = (INVENTORY_RESERVED, INVENTORY_STATUS_UPDATE, INVENTORY_STOCK_RELEASED)
@@ -119,6 +121,7 @@ ORDER_COMMANDS = TopicSpec(
     key="order_id",
     value=OrderCommand,
     writer="order: REST views",
+    readers=("order",),
 )
 
 # The inventory's internal topics.
@@ -127,18 +130,21 @@ STOCK_COMMANDS = TopicSpec(
     key="product_id",
     value=AnyStockCommand,
     writer="inventory: REST views (catalog and stock levels), reservation agent (lines)",
+    readers=("inventory",),
 )
 LINE_RESULTS = TopicSpec(
     name="inventory.line-results",
     key="order_id",
     value=AnyLineResult,
     writer="inventory: stock agent",
+    readers=("inventory",),
 )
 RESERVATION_COMMANDS = TopicSpec(
     name="inventory.reservation-commands",
     key="order_id",
     value=ReserveStock | ReleaseReservation,
     writer="inventory: REST views",
+    readers=("inventory",),
 )
 
 
@@ -148,18 +154,20 @@ PAYMENT_COMMANDS = TopicSpec(
     key="order_id",
     value=PaymentCommand,
     writer="payment: REST views, gateway agent (answers), timeout timer",
+    readers=("payment",),
 )
 GATEWAY_REQUESTS = TopicSpec(
     name="payment.gateway-requests",
     key="order_id",
     value=GatewayRequest,
     writer="payment: payment agent",
+    readers=("payment",),
 )
 
 
 def dead_letters(service: str) -> TopicSpec:
     """Where a service puts what it could not decode or handle, with the error."""
-    return TopicSpec(f"{service}.dead-letters", "topic", DeadLetter, service)
+    return TopicSpec(f"{service}.dead-letters", "topic", DeadLetter, service, (service,))
 
 
 #: Every topic a message is routed to by its type (dead letters go by service).

@@ -14,8 +14,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from jsonschema import Draft202012Validator
 
 from apps.platform.app import create_app
+from tests.integration.conftest import PARTITIONS
 from tests.processes import Response, Worker
 from web.kit import pages
+from web.kit.asyncapi import document
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +38,13 @@ def conforms(spec: dict[str, Any], method: str, path: str, response: Response) -
     schema = answers[str(response.status)]["content"]["application/json"]["schema"]
     # The schema's $refs point into the document's components.
     Draft202012Validator({**schema, "components": spec["components"]}).validate(response.body)
+
+
+def test_a_worker_serves_the_topic_catalogue_with_its_partition_count(inventory: Worker) -> None:
+    response = inventory.get("/asyncapi.json")
+
+    assert response.status == 200
+    assert response.body == json.loads(json.dumps(document(partitions=int(PARTITIONS))))
 
 
 def test_a_worker_serves_its_openapi_document(inventory: Worker) -> None:

@@ -33,7 +33,7 @@ DESCRIPTION = (
 )
 
 #: What every service serves (see `web.kit.pages`), listed in this order after its own API.
-SHARED = ("health", "tables", "dead_letters", "openapi", "metrics")
+SHARED = ("health", "tables", "dead_letters", "openapi", "asyncapi", "metrics")
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: The `{"$ref": ...}` of each (model, "validation" or "serialization").
