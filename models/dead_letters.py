@@ -25,7 +25,8 @@ class DeadLetter(Model):
         return f"{self.topic}:{self.partition}:{self.offset}"
 
     def public(self) -> dict[str, object]:
-        return PublicDeadLetter(id=self.origin, **self.model_dump()).model_dump(mode="json")
+        """What a client sees: the letter, named by where its message was."""
+        return {"id": self.origin, **self.model_dump(mode="json")}
 
 
 class PublicDeadLetter(DeadLetter):

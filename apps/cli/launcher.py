@@ -20,6 +20,7 @@ from apps.cli.children import Child, Probe
 from apps.cli.foreground import supervise
 from apps.cli.supervisor import PROBE_TIMEOUT_S, LaunchError, Supervisor
 from apps.cli.workers import worker_command, worker_name, worker_ports, worker_urls
+from apps.platform.broker_wait import reachable
 from apps.platform.settings import PREFIX, SERVICES, Settings, worker_data_dir
 
 BROKER_READY_TIMEOUT_S = 30.0
@@ -29,7 +30,7 @@ def port_probe(host: str, port: int) -> Probe:
     """Ready once something accepts TCP connections on `host:port`."""
 
     async def probe() -> str | None:
-        if await asyncio.to_thread(is_listening, host, port):
+        if await reachable(host, port) is None:
             return None
         return f"nothing listens on {host}:{port} yet"
 

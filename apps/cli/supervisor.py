@@ -81,9 +81,8 @@ class Supervisor:
             # Bounded, so a child restarted meanwhile is watched from its new start.
             await self._wait_for_an_exit(at_most=self.poll_interval)
             for stage, index in self._places(self._has_died):
-                process = stage[index]
-                if not process.child.restart:
-                    await self._raise_if_any_exited()
+                if not stage[index].child.restart:
+                    await self._raise_exited(stage[index])
                 self._revive_later(stage, index)
 
     def _has_died(self, process: Process) -> bool:
@@ -211,13 +210,15 @@ class Supervisor:
             await asyncio.sleep(at_most)
 
     async def _raise_if_any_exited(self) -> None:
-        for process in self._processes():
-            if process.returncode is not None and process.child.name not in self._restarting:
-                await drain(process)
-                raise LaunchError(
-                    f"{process.child.name} {describe_exit(process.returncode)}; its last lines:",
-                    process.output.tail,
-                )
+        for process in filter(self._has_died, self._processes()):
+            await self._raise_exited(process)
+
+    async def _raise_exited(self, process: Process) -> None:
+        await drain(process)
+        raise LaunchError(
+            f"{process.child.name} {describe_exit(process.returncode)}; its last lines:",
+            process.output.tail,
+        )
 
     async def _stop(self, process: Process) -> None:
         name = process.child.name

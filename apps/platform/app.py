@@ -13,11 +13,11 @@ from mode.utils.objects import cached_property
 from mode.utils.queues import FlowControlEvent
 
 import topics
-from apps.platform import readiness, transport
+from apps.platform import readiness
+from apps.platform.adjusted_app import AdjustedApp, broker_options
 from apps.platform.broker_wait import wait_for_broker
 from apps.platform.dead_letter_log import keep_dead_letters
 from apps.platform.dead_letters import DeadLetteringTopic
-from apps.platform.fetch_pace import FetchPace
 from apps.platform.replies import PromptReplyConsumer
 from apps.platform.settings import (
     MAX_BODY_BYTES,
@@ -42,8 +42,8 @@ class SteadyFlowControl(FlowControlEvent):
             super().resume()
 
 
-class ServiceApp(faust.App):
-    """A faust.App on the adjusted transport, carrying the system's settings."""
+class ServiceApp(AdjustedApp):
+    """The app of one service: its settings, its outbound topics, its mends."""
 
     #: Where the service puts what it cannot decode or handle (see `dead_letters`).
     dead_letters_topic: faust.TopicT
@@ -52,13 +52,10 @@ class ServiceApp(faust.App):
 
     def __init__(self, service: str, settings: Settings, **options: Any) -> None:
         self.service = service
-        self.settings = settings
         self._outbound: dict[str, faust.TopicT] = {}
         #: Set once the producer knows the changelogs' partitions (see `readiness`).
         self.routing_ready = asyncio.Event()
-        #: How long the consumer's fetches park on the broker (see `fetch_pace`).
-        self.fetch_pace = FetchPace.from_settings(settings)
-        super().__init__(app_id(service), **options)
+        super().__init__(app_id(service), settings, **options)
 
     async def on_first_start(self) -> None:
         # Before the producer and consumer start: they give up at once without a broker.
@@ -90,17 +87,6 @@ class ServiceApp(faust.App):
     def _reply_consumer(self) -> ReplyConsumer:
         return PromptReplyConsumer(self, loop=self.loop, beacon=self.beacon)
 
-    def _create_directories(self) -> None:
-        # Faust creates only the last level; the base data dir may not exist yet.
-        self.conf.datadir.mkdir(parents=True, exist_ok=True)
-        super()._create_directories()
-
-    def _new_transport(self) -> transport.Transport:
-        return transport.Transport(self.conf.broker_consumer, self)
-
-    def _new_producer_transport(self) -> transport.Transport:
-        return transport.Transport(self.conf.broker_producer, self)
-
 
 def create_app(
     service: str, *, views: Sequence[str] = (), settings: Settings | None = None
@@ -114,28 +100,14 @@ def create_app(
     app = ServiceApp(
         service,
         settings,
-        broker=settings.broker_url,
+        **broker_options(settings),
         # Each worker keeps its tables in a directory of its own, named after its port
         # (which Faust fills in from `--web-port` when the worker starts).
         datadir=str(worker_data_dir(settings.data_dir, service, "{conf.web_port}")),
         store="rocksdb://",
         autodiscover=list(views),
-        # JSON keys everywhere, or routed reads answer from the wrong worker.
-        key_serializer="json",
-        value_serializer="json",
-        topic_partitions=settings.partitions,
-        topic_replication_factor=1,
-        # Tansu holds a JoinGroup for half the session timeout: keep it short.
-        broker_session_timeout=settings.session_timeout,
-        broker_heartbeat_interval=settings.heartbeat_interval,
-        broker_rebalance_timeout=settings.session_timeout,
-        broker_request_timeout=30.0,
-        producer_acks=-1,
-        producer_linger=settings.producer_linger_ms / 1000,
         # Create the reply topic at start, or the first `ask` waits ~45 s.
         reply_create_topic=True,
-        # A worker that answered asks otherwise hangs on stop waiting for its streams.
-        stream_wait_empty=False,
         web_host=settings.web_host,
         web_bind=settings.web_host,
         web_port=settings.port_of(service),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import permutations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apps.order import core
 from apps.platform.decision import Decision
@@ -24,7 +26,7 @@ from models.events import (
     StockReleased,
     event_id,
 )
-from models.orders import CancelOrder, NewOrder, Order, OrderReply, PlaceOrder
+from models.orders import SETTLED, CancelOrder, NewOrder, Order, OrderReply, PlaceOrder
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ORDER_ID = "o1"
@@ -243,3 +245,61 @@ def test_a_cancellation_finishes_whatever_order_its_events_arrive_in(
         order, emitted = run(cancelling, *ordering)
         assert status(order) == "CANCELLED", ordering
         assert emitted.count("ORDER.CANCELLED_CONFIRMED") == 1
+
+
+# -- any mix, order and repetition of the saga's messages ------------------------------
+
+CANCELLABLE = {"PENDING", "RESERVED", "CONFIRMED"}
+#: The saga's arrows (core.py's diagram); a cancellation may finish in the same step.
+ARROWS = (
+    {("PENDING", "RESERVED"), ("PENDING", "CONFIRMED"), ("RESERVED", "CONFIRMED")}
+    | {(status, "FAILED") for status in ("PENDING", "RESERVED")}
+    | {(status, "CANCELLING") for status in CANCELLABLE}
+    | {(status, "CANCELLED") for status in CANCELLABLE | {"CANCELLING"}}
+)
+
+#: Every message an order may receive, a retried POST among them.
+MESSAGES = [
+    place("first"),
+    place("retried"),
+    CancelOrder(order_id=ORDER_ID, issued_at=NOW),
+    RESERVED,
+    REJECTED,
+    COMMITTED,
+    RELEASED,
+    PAYMENT_PENDING,
+    PAID,
+    DECLINED,
+    PAYMENT_CANCELLED,
+    REFUNDED,
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(MESSAGES), max_size=14), st.data())
+def test_an_order_moves_only_along_the_sagas_arrows_whatever_comes(
+    messages: list[Any], repeats: st.DataObject
+) -> None:
+    order: Order | None = None
+    confirmations = 0
+    for step, message in enumerate(messages):
+        now = NOW + timedelta(seconds=step)
+        decision = core.decide(order, message, now)
+        after = decision.state
+        if order is not None and after is not None and after.status != order.status:
+            assert order.status not in {"FAILED", "CANCELLED"}, (order.status, message)
+            assert (order.status, after.status) in ARROWS, (order.status, after.status, message)
+        confirmations += sum(e.type == "ORDER.CANCELLED_CONFIRMED" for e in decision.events)
+        order = after
+
+        if repeats.draw(st.booleans()):  # the same message delivered again at once
+            again = core.decide(order, message, now)
+            assert not again.changed and again.state == order, message
+            if not isinstance(message, PlaceOrder):
+                assert not again.events, message
+
+    assert confirmations <= 1
+    if order is not None:
+        assert [change.status for change in order.history][-1] == order.status
+        assert (order.status == "CANCELLED") == (confirmations == 1)
+        assert order.status in SETTLED | {"PENDING", "RESERVED", "CANCELLING"}

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from apps.payment.core import payments as core
 from apps.platform.decision import Decision
 from models.base import ReplyAddress
@@ -24,11 +27,39 @@ from models.payments import (
     GatewayAnswered,
     Payment,
     Prepay,
+    Refund,
     TimeOutPayment,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CALLER = ReplyAddress(topic="replies", correlation_id="c1")
+
+
+def order_created(order_id: str, token: str | None = "tok_ok") -> OrderCreated:
+    return OrderCreated(
+        event_id=event_id(order_id, "ORDER.CREATED"),
+        order_id=order_id,
+        occurred_at=NOW,
+        customer_id="c1",
+        items=(OrderLine(product_id="a", quantity=1),),
+        payment_token=token,
+    )
+
+
+def inventory_reserved(order_id: str, amount: str = "12.50") -> InventoryReserved:
+    return InventoryReserved(
+        event_id=event_id(order_id, "INVENTORY.RESERVED"),
+        order_id=order_id,
+        occurred_at=NOW,
+        items=(PricedLine(product_id="a", quantity=1, unit_price=Decimal(amount)),),
+        amount=Decimal(amount),
+    )
+
+
+def cancel_requested(order_id: str) -> OrderCancelRequested:
+    return OrderCancelRequested(
+        event_id=event_id(order_id, "ORDER.CANCEL_REQUESTED"), order_id=order_id, occurred_at=NOW
+    )
 
 
 @dataclass
@@ -54,38 +85,15 @@ class History:
         return decision
 
     def created(self, token: str | None = "tok_ok") -> History:
-        self.feed(
-            OrderCreated(
-                event_id=event_id(self.order_id, "ORDER.CREATED"),
-                order_id=self.order_id,
-                occurred_at=NOW,
-                customer_id="c1",
-                items=(OrderLine(product_id="a", quantity=1),),
-                payment_token=token,
-            )
-        )
+        self.feed(order_created(self.order_id, token))
         return self
 
     def reserved(self, amount: str = "12.50") -> History:
-        self.feed(
-            InventoryReserved(
-                event_id=event_id(self.order_id, "INVENTORY.RESERVED"),
-                order_id=self.order_id,
-                occurred_at=NOW,
-                items=(PricedLine(product_id="a", quantity=1, unit_price=Decimal(amount)),),
-                amount=Decimal(amount),
-            )
-        )
+        self.feed(inventory_reserved(self.order_id, amount))
         return self
 
     def cancel(self) -> History:
-        self.feed(
-            OrderCancelRequested(
-                event_id=event_id(self.order_id, "ORDER.CANCEL_REQUESTED"),
-                order_id=self.order_id,
-                occurred_at=NOW,
-            )
-        )
+        self.feed(cancel_requested(self.order_id))
         return self
 
     def gateway(self, outcome: str, reason: str | None = None) -> History:
@@ -283,3 +291,70 @@ def test_any_other_status_change_is_refused() -> None:
     unknown = History()
     unknown.feed(ChangePaymentStatus(order_id="o1", status="COMPLETED"), CALLER)
     assert unknown.replies[-1].error == "NOT_FOUND"
+
+
+# -- any order and repetition of a payment's inputs -------------------------------------
+
+ORDER_ID = "o1"
+PAYMENT_ID = f"pay-{ORDER_ID}"
+AMOUNT = Decimal("9.00")
+
+
+def answer(request: str, outcome: str) -> GatewayAnswered:
+    return GatewayAnswered(
+        order_id=ORDER_ID, payment_id=PAYMENT_ID, request=request, outcome=outcome
+    )
+
+
+INPUTS: dict[str, Any] = {
+    "created": order_created(ORDER_ID),
+    "reserved": inventory_reserved(ORDER_ID, str(AMOUNT)),
+    "cancel": cancel_requested(ORDER_ID),
+    "captured": answer("Charge", "CAPTURED"),
+    "declined": answer("Charge", "DECLINED"),
+    "pending": answer("Charge", "PENDING"),
+    "refunded": answer("Refund", "REFUNDED"),
+    "timeout": None,  # made from the payment's own charge time, as the timer does
+}
+
+
+def timeout_of(payment: Payment | None) -> TimeOutPayment | None:
+    if payment is None or payment.charged_at is None:
+        return None
+    return TimeOutPayment(order_id=ORDER_ID, charged_at=payment.charged_at)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(sorted(INPUTS)), max_size=14), st.data())
+def test_money_moves_only_as_the_saga_allows_whatever_comes(
+    names: list[str], repeats: st.DataObject
+) -> None:
+    payment: Payment | None = None
+    charge_asked = captured = refund_asked = cancelled = False
+    for step, name in enumerate(names):
+        message = INPUTS[name] or timeout_of(payment)
+        answered = isinstance(message, GatewayAnswered)
+        if message is None or (answered and not charge_asked):
+            continue  # the gateway answers only what it was asked
+        if answered and message.request == "Refund" and not refund_asked:
+            continue
+        now = NOW + timedelta(seconds=step)
+        captured |= name == "captured"
+        decision = core.decide(payment, message, now)
+        for command in decision.commands:
+            if isinstance(command, Refund):
+                assert captured, f"a refund asked before any capture: {names}"
+                assert command.amount == AMOUNT
+                refund_asked = True
+            if isinstance(command, Charge):
+                assert command.amount == AMOUNT and command.payment_id == PAYMENT_ID
+                charge_asked = True
+        cancelled |= name == "cancel"
+        payment = decision.state
+
+        if repeats.draw(st.booleans()):  # the same input delivered again at once
+            again = core.decide(payment, message, now)
+            assert not again.changed and again.state == payment, (name, names)
+
+    if payment is not None and captured and (cancelled or payment.status == "FAILED"):
+        assert refund_asked or payment.status in {"REFUNDING", "REFUNDED"}, (payment, names)

@@ -10,6 +10,7 @@ from faust.web import Request, Response
 from pydantic.json_schema import models_json_schema
 
 import topics
+from apps.platform.settings import SERVICES
 from web.kit.base import ServiceView
 from web.kit.openapi import Operation
 
@@ -25,9 +26,6 @@ DESCRIPTION = (
 def catalogue() -> list[topics.TopicSpec]:
     """Every topic: the routed ones, then each service's dead letters."""
     return [*topics.ALL, *(topics.dead_letters(service) for service in SERVICES)]
-
-
-SERVICES = ("order", "inventory", "payment")
 
 
 def document(partitions: int) -> dict[str, Any]:

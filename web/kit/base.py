@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from apps.platform.readiness import not_ready_reason
 from models.base import IDENTIFIER, Page
 from web.kit.errors import UNREACHABLE, ApiError, BadRequest, NotFound, NotReady, PayloadTooLarge
-from web.kit.listing import Item, gather_page, local_page
+from web.kit.listing import Item, Order, gather_page, local_page, newest_first
 
 logger = logging.getLogger(__name__)
 
@@ -104,10 +104,15 @@ class ServiceView(View):
             raise NotReady(f"the worker owning {key!r} cannot be reached: {exc!r}") from None
 
     async def listed(
-        self, request: Request, table: Any, query: Page, render: Callable[[Any], Item]
+        self,
+        request: Request,
+        table: Any,
+        query: Page,
+        render: Callable[[Any], Item],
+        order: Order = newest_first,
     ) -> Response:
         """The page of `table`'s values that `query` keeps, rendered, across all workers."""
         mine = local_page(
-            (render(value) for value in table.values() if query.matches(value)), query
+            (render(value) for value in table.values() if query.matches(value)), query, order
         )
-        return self.json(await gather_page(self.app, request, table.name, mine, query))
+        return self.json(await gather_page(self.app, request, table.name, mine, query, order))

@@ -8,9 +8,9 @@ from typing import Any
 from faust.web import Request, Response
 
 from models.base import Listing, Page
-from models.dead_letters import PublicDeadLetter
+from models.dead_letters import DeadLetter, PublicDeadLetter
 from web.kit.base import ServiceView
-from web.kit.listing import Item, gather_page, local_page
+from web.kit.listing import Item
 from web.kit.openapi import Operation
 
 
@@ -29,6 +29,4 @@ def register(app: Any) -> None:
         async def get(self, request: Request) -> Response:
             page = self.query(request, Page)
             table = app.dead_letters_table
-            letters = (letter.public() for letter in table.values())
-            mine = local_page(letters, page, newest_first)
-            return self.json(await gather_page(app, request, table.name, mine, page, newest_first))
+            return await self.listed(request, table, page, DeadLetter.public, newest_first)

@@ -8,10 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
-from web.kit.errors import ApiError
+from web.kit.errors import ApiError, NotFound, PayloadTooLarge
 
-#: The codes of the errors aiohttp raises itself, by status.
-CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+#: The codes of the errors aiohttp raises itself, by status: the views' own where they have one.
+CODES = {error.status: error.default_code for error in (NotFound, PayloadTooLarge)} | {
+    405: "METHOD_NOT_ALLOWED"
+}
 #: The headers of aiohttp's answer that a client needs (what the route allows).
 KEPT_HEADERS = ("Allow",)
 
