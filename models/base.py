@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
@@ -112,9 +113,25 @@ class Page(Model):
     #: Set by one worker asking another for its own items only (see web/kit/listing.py).
     scope: Literal["local"] | None = None
 
-    def matches(self, value: Any) -> bool:
-        """Whether a list with this query keeps `value`: every value, unless a filter says."""
+    #: The filter field that picks a few rows out of many (a customer, say), named as the
+    #: rows name it: a list so filtered reads only those rows. None: no such field.
+    selective: ClassVar[str | None] = None
+
+    @staticmethod
+    def facet_of(value: Any) -> Hashable:
+        """What rows are counted by (their status, say): one of few values, never an id."""
+        return None
+
+    def wants(self, facet: Any) -> bool:
+        """Whether this query keeps rows of `facet`: all of them, unless a filter says."""
         return True
+
+    def matches(self, value: Any) -> bool:
+        """Whether a list with this query keeps `value`: its facet, and its selective field."""
+        if not self.wants(self.facet_of(value)):
+            return False
+        field = self.selective
+        return field is None or getattr(self, field) in (None, getattr(value, field))
 
 
 T = TypeVar("T")

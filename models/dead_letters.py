@@ -20,6 +20,11 @@ class DeadLetter(Model):
     failed_at: datetime
 
     @property
+    def created_at(self) -> datetime:
+        """When the letter was set aside: lists order letters by it, like every other row."""
+        return self.failed_at
+
+    @property
     def origin(self) -> str:
         """Where the message was: `topic:partition:offset`, the same on every redelivery."""
         return f"{self.topic}:{self.partition}:{self.offset}"

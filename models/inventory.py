@@ -69,8 +69,12 @@ class ProductFilter(Page):
 
     active: bool | None = None
 
-    def matches(self, product: Product) -> bool:
-        return self.active in (None, product.active)
+    @staticmethod
+    def facet_of(product: Product) -> bool:
+        return product.active
+
+    def wants(self, active: bool) -> bool:
+        return self.active in (None, active)
 
 
 # Table value ---------------------------------------------------------------

@@ -54,11 +54,14 @@ class OrderFilter(Page):
     status: OrderStatus | None = None
     customer_id: Identifier | None = None
 
-    def matches(self, order: Order) -> bool:
-        return self.status in (None, order.status) and self.customer_id in (
-            None,
-            order.customer_id,
-        )
+    selective: ClassVar[str | None] = "customer_id"
+
+    @staticmethod
+    def facet_of(order: Order) -> OrderStatus:
+        return order.status
+
+    def wants(self, status: OrderStatus) -> bool:
+        return self.status in (None, status)
 
 
 class WaitQuery(Model):

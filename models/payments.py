@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -210,10 +210,12 @@ class PaymentFilter(Page):
     status: PublicStatus | None = None
     order_id: Identifier | None = None
 
-    def matches(self, payment: Payment) -> bool:
+    selective: ClassVar[str | None] = "order_id"
+
+    @staticmethod
+    def facet_of(payment: Payment) -> PaymentStatus:
+        return payment.status
+
+    def wants(self, status: PaymentStatus) -> bool:
         """Payments only: not an order a payment still waits on (AWAITING)."""
-        return (
-            payment.exists
-            and self.status in (None, payment.status)
-            and self.order_id in (None, payment.order_id)
-        )
+        return status != "AWAITING" and self.status in (None, status)

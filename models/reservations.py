@@ -228,5 +228,9 @@ class ReservationFilter(Page):
 
     status: ReservationStatus | None = None
 
-    def matches(self, reservation: Reservation) -> bool:
-        return self.status in (None, reservation.status)
+    @staticmethod
+    def facet_of(reservation: Reservation) -> ReservationStatus:
+        return reservation.status
+
+    def wants(self, status: ReservationStatus) -> bool:
+        return self.status in (None, status)

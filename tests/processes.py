@@ -21,6 +21,7 @@ from faust.utils import json as faust_json
 
 from apps.cli.broker import broker_command, free_port, wait_until_listening
 from apps.cli.workers import worker_command
+from apps.platform.settings import Settings
 
 HOST = "127.0.0.1"
 #: Bounds on waiting; generous, because a slow machine must not fail a test.
@@ -120,9 +121,11 @@ class Worker:
             "OMS_DATA_DIR": str(self.data_dir),
             **self.env,
         }
+        # The command line carries what the environment sets of the log, as in `oms up`.
+        settings = Settings.from_env(env)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                worker_command(self.service, self.port),
+                worker_command(self.service, self.port, settings.log_level, settings.log_format),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,

@@ -32,6 +32,15 @@ def labelled(label: str, line: str) -> str:
     return f"{label:<{LABEL_WIDTH}} | {line}"
 
 
+def shown(label: str, line: str, *, json_lines: bool = False) -> str:
+    """How a child's line is printed: labelled, but a JSON object of a child that writes
+    them as it is, so `grep` and `jq` read it (what it printed otherwise, such as a
+    traceback before its logging was set up, is still labelled)."""
+    if json_lines and line.startswith("{") and line.endswith("}"):
+        return line
+    return labelled(label, line)
+
+
 @dataclass
 class Child:
     """A process to run: its name in the output, its command line and its readiness."""
@@ -44,15 +53,18 @@ class Child:
     stop_signal: int = signal.SIGTERM
     #: Started again when it dies, rather than stopping the system (see `restarts`).
     restart: bool = False
+    #: Writes its log as JSON objects, one a line: those are printed unlabelled.
+    json_lines: bool = False
 
 
 class Output(asyncio.SubprocessProtocol):
     """Emits a child's output line by line, keeps its tail, and tells when it has gone."""
 
-    def __init__(self, name: str, emit: Emit) -> None:
+    def __init__(self, name: str, emit: Emit, *, json_lines: bool = False) -> None:
         loop = asyncio.get_running_loop()
         self.name = name
         self.emit = emit
+        self.json_lines = json_lines
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
         self.exited: asyncio.Future[None] = loop.create_future()
         self.closed: asyncio.Future[None] = loop.create_future()
@@ -89,7 +101,7 @@ class Output(asyncio.SubprocessProtocol):
     def _emit_line(self, raw: bytes | bytearray) -> None:
         line = raw.decode(errors="replace").rstrip("\r")
         self.tail.append(line)
-        self.emit(labelled(self.name, line))
+        self.emit(shown(self.name, line, json_lines=self.json_lines))
 
 
 def resolve(future: asyncio.Future[None]) -> None:

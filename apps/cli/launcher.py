@@ -94,12 +94,20 @@ def wipe_data_dirs(settings: Settings, services: Iterable[str] = SERVICES) -> li
 
 def service_children(service: str, broker_url: str, settings: Settings) -> list[Child]:
     """The service's workers, each on a port (and so a data dir) of its own."""
-    env = {**os.environ, PREFIX + "BROKER_URL": broker_url, "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        PREFIX + "BROKER_URL": broker_url,
+        PREFIX + "LOG_FORMAT": settings.log_format,
+        "PYTHONUNBUFFERED": "1",
+    }
     return [
         Child(
             worker_name(service, n),
-            worker_command(service, port, settings.log_level),
+            worker_command(service, port, settings.log_level, settings.log_format),
             env=env,
+            # A JSON line goes out as the worker wrote it: a prefix would break it for
+            # `jq`, and the line names its service itself.
+            json_lines=settings.log_format == "json",
             probe=health_probe(f"http://{settings.web_host}:{port}/health"),
             # The broker keeps every changelog and offset: a worker started again
             # rebuilds its tables and takes up its partitions where it left off.

@@ -166,7 +166,7 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         try:
             transport, output = await loop.subprocess_exec(
-                lambda: Output(child.name, self.emit),
+                lambda: Output(child.name, self.emit, json_lines=child.json_lines),
                 *child.argv,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,

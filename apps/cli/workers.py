@@ -25,8 +25,14 @@ def worker_name(service: str, n: int) -> str:
     return service if n == 0 else f"{service}-{n + 1}"
 
 
-def worker_command(service: str, web_port: int, log_level: str = "info") -> list[str]:
-    """`faust -A apps.<service> worker` on `web_port`, with this interpreter."""
+def worker_command(
+    service: str, web_port: int, log_level: str = "info", log_format: str = "text"
+) -> list[str]:
+    """`faust -A apps.<service> worker` on `web_port`, with this interpreter.
+
+    The worker reads `log_format` from OMS_LOG_FORMAT; here it only decides whether
+    Faust prints its banner, which is not a JSON line.
+    """
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; choose one of {', '.join(SERVICES)}")
     return [
@@ -35,6 +41,7 @@ def worker_command(service: str, web_port: int, log_level: str = "info") -> list
         "faust",
         "-A",
         f"apps.{service}",
+        *(["--quiet"] if log_format == "json" else []),
         "worker",
         "--web-port",
         str(web_port),

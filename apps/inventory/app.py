@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import topics
 from apps.platform.app import create_app
-from models.inventory import Product
-from models.reservations import Reservation
+from apps.platform.listed_table import listed_table
+from models.inventory import Product, ProductFilter
+from models.reservations import Reservation, ReservationFilter
 
 app = create_app("inventory", views=["web.inventory", "web.reservations"])
 
@@ -19,14 +20,18 @@ reservation_inputs_topic = topics.bind(
     topics.RESERVATION_COMMANDS,
 )
 
-stock = app.Table(
+stock = listed_table(
+    app,
     "stock",
+    query=ProductFilter,
     key_type=str,
     value_type=Product,
     help="Products by id, with their available, reserved and sold counts.",
 )
-reservations = app.Table(
+reservations = listed_table(
+    app,
     "reservations",
+    query=ReservationFilter,
     key_type=str,
     value_type=Reservation,
     help="Reservations by order id: each order's all-or-nothing hold on stock.",

@@ -8,7 +8,8 @@ import topics
 from apps.order.open_sagas import OpenSagas
 from apps.order.watch import OrderWatch
 from apps.platform.app import create_app
-from models.orders import Order
+from apps.platform.listed_table import listed_table
+from models.orders import Order, OrderFilter
 
 app = create_app("order", views=["web.orders"])
 
@@ -17,8 +18,10 @@ order_inputs_topic = topics.bind(
     app, topics.ORDER_COMMANDS, *topics.INVENTORY_EVENTS, *topics.PAYMENT_OUTCOMES
 )
 
-orders = app.Table(
+orders = listed_table(
+    app,
     "orders",
+    query=OrderFilter,
     key_type=str,
     value_type=Order,
     help="Orders by id, with their status, history and what the saga told about them.",

@@ -23,11 +23,12 @@ from apps.payment.core import payments as payment_rules
 from apps.payment.core import timeouts
 from apps.payment.gateway import GatewayResult, with_retries
 from apps.platform.decision import Decision
+from apps.platform.listed_table import Rebalanced
 from apps.platform.readiness import not_ready_reason
 from apps.platform.replies import reply_address
 from apps.platform.shell import apply, each_event
 from models.base import utcnow
-from models.payments import Charge, GatewayAnswered, Payment
+from models.payments import Charge, GatewayAnswered, Payment, PaymentFilter
 
 
 @app.agent(payment_inputs_topic)
@@ -74,13 +75,17 @@ async def make_gateway_request(event: Any) -> GatewayAnswered:
     return answer
 
 
+#: The payments a timer looks at after a rebalance.
+PENDING_ONLY = PaymentFilter(status="PENDING")
+
+
 class TimeoutTimer:
     """Asks the payment agent to fail each payment this worker sees pending too long.
 
     It keeps what it asked and has not yet seen answered (`timeouts.TimeoutsAsked`), so
     it asks once per charge, and the ids of the payments pending: the agent notes each
-    payment it writes, and after a rebalance the timer reads the whole table once (the
-    partitions it gained hold payments it has not seen).
+    payment it writes, and after a rebalance the timer asks the table's index (the
+    partitions it gained hold payments it has not seen; see `ListedTable`).
     """
 
     def __init__(self, timeout: timedelta) -> None:
@@ -100,9 +105,12 @@ class TimeoutTimer:
         if not_ready_reason(app) is not None:
             return
         if self.pending is None:
-            rows = list(payments.values())
-        else:
-            rows = [row for row in map(payments.get, self.pending) if row is not None]
+            try:
+                keys, _ = (await payments.ready_index()).newest_first(PENDING_ONLY)
+            except Rebalanced:
+                return  # the next tick reads the new partitions
+            self.pending = set(keys)
+        rows = [row for row in map(payments.get, self.pending) if row is not None]
         self.pending = timeouts.pending_ids(rows)
         due = timeouts.overdue(rows, utcnow(), self.timeout)
         self.asked, fresh = self.asked.ask(due)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import topics
 from apps.payment.gateway import Gateway, SimulatedGateway
 from apps.platform.app import create_app
-from models.payments import Payment
+from apps.platform.listed_table import listed_table
+from models.payments import Payment, PaymentFilter
 
 app = create_app("payment", views=["web.payments"])
 
@@ -19,8 +20,10 @@ payment_inputs_topic = topics.bind(
     topics.PAYMENT_COMMANDS,
 )
 
-payments = app.Table(
+payments = listed_table(
+    app,
     "payments",
+    query=PaymentFilter,
     key_type=str,
     value_type=Payment,
     help="Payments by order id: one per order, from the order's token to money.",

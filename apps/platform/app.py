@@ -18,6 +18,7 @@ from apps.platform.adjusted_app import AdjustedApp, broker_options
 from apps.platform.broker_wait import wait_for_broker
 from apps.platform.dead_letter_log import keep_dead_letters
 from apps.platform.dead_letters import DeadLetteringTopic
+from apps.platform.json_logs import logging_options
 from apps.platform.replies import PromptReplyConsumer
 from apps.platform.settings import (
     MAX_BODY_BYTES,
@@ -114,6 +115,8 @@ def create_app(
         web_application_options={"client_max_size": MAX_BODY_BYTES},
         # A message that does not decode is dead-lettered rather than crashing its agent.
         Topic=DeadLetteringTopic,
+        # OMS_LOG_FORMAT=json: one JSON object a line (see `json_logs`).
+        **logging_options(service, settings.log_format),
     )
     app.dead_letters_topic = topics.dead_letters(service).bind(app)
     app.dead_letters_table = keep_dead_letters(app)

@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from apps.platform.listed_table import listed_table
+from models.base import Page
 from models.dead_letters import DeadLetter
 
 
 def keep_dead_letters(app: Any) -> Any:
     """Give `app` its `dead_letters` table and the agent that fills it; the table."""
-    table = app.Table(
+    table = listed_table(
+        app,
         "dead_letters",
+        query=Page,
         key_type=str,
         value_type=DeadLetter,
         help="What this service could not decode or handle, by topic:partition:offset.",

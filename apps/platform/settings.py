@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,8 +16,14 @@ MAX_WORKERS = 9
 SERVICES = ("order", "inventory", "payment")
 #: The log levels a worker takes (Faust's `--loglevel`).
 LOG_LEVELS = ("crit", "error", "warn", "info", "debug")
+#: How a worker writes its log: lines for people, or one JSON object a line (see json_logs.py).
+LOG_FORMATS = ("text", "json")
 #: Largest request body a view accepts; aiohttp answers 413 beyond it.
 MAX_BODY_BYTES = 1024 * 1024
+#: How a worker may meet the broker: Kafka's `security.protocol` values.
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+#: The SASL mechanisms that need only a user name and a password.
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 def app_id(service: str) -> str:
@@ -35,6 +41,16 @@ class Settings:
     """Laptop defaults; each field is overridden by `OMS_<FIELD>` in upper case."""
 
     broker_url: str = "kafka://127.0.0.1:9092"
+    #: PLAINTEXT, or TLS (SSL), SASL, or both (SASL_SSL), for an existing Kafka cluster.
+    broker_security_protocol: str = "PLAINTEXT"
+    broker_sasl_mechanism: str = "PLAIN"
+    broker_sasl_username: str = ""
+    #: Kept out of the repr, so a logged Settings does not show it.
+    broker_sasl_password: str = field(default="", repr=False)
+    #: The CA bundle (PEM) that signed the brokers' certificates; empty: the system's CAs.
+    broker_ca_file: str = ""
+    #: Copies of each topic the services create; a cluster of three brokers or more wants 3.
+    replication_factor: int = 1
     web_host: str = "127.0.0.1"
     #: The order service listens here, inventory on the next port, payment on the one after.
     base_port: int = 8070
@@ -64,20 +80,22 @@ class Settings:
     payment_limit: Decimal = Decimal("10000.00")
     #: How much each worker logs: crit, error, warn, info or debug.
     log_level: str = "info"
+    #: text or json (one object a line, naming the event being handled).
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read the settings, raising ValueError naming the variable that is wrong."""
         environ = os.environ if environ is None else environ
         values: dict[str, object] = {}
-        for field in fields(cls):
-            name = PREFIX + field.name.upper()
+        for setting in fields(cls):
+            name = PREFIX + setting.name.upper()
             if name not in environ:
                 continue
             raw = environ[name]
-            kind = type(getattr(cls, field.name))
+            kind = type(getattr(cls, setting.name))
             try:
-                values[field.name] = kind(raw)
+                values[setting.name] = kind(raw)
             except (ValueError, ArithmeticError):
                 raise ValueError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
         settings = cls(**values)  # type: ignore[arg-type]
@@ -103,8 +121,39 @@ class Settings:
             raise ValueError(f"{PREFIX}IDLE_FETCH_WAIT_MS must be within 0..1500")
         if self.log_level not in LOG_LEVELS:
             raise ValueError(f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"{PREFIX}LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
         if self.payment_timeout <= 0 or self.payment_limit <= 0:
             raise ValueError(f"{PREFIX}PAYMENT_TIMEOUT and {PREFIX}PAYMENT_LIMIT must be positive")
+        if self.replication_factor < 1:
+            raise ValueError(f"{PREFIX}REPLICATION_FACTOR must be at least 1")
+        self._validate_broker_security()
+
+    def _validate_broker_security(self) -> None:
+        # A credential the protocol would ignore is refused: it was meant to be used.
+        protocol = self.broker_security_protocol
+        if protocol not in SECURITY_PROTOCOLS:
+            choices = ", ".join(SECURITY_PROTOCOLS)
+            raise ValueError(f"{PREFIX}BROKER_SECURITY_PROTOCOL must be one of {choices}")
+        if protocol.startswith("SASL_"):
+            if self.broker_sasl_mechanism not in SASL_MECHANISMS:
+                choices = ", ".join(SASL_MECHANISMS)
+                raise ValueError(f"{PREFIX}BROKER_SASL_MECHANISM must be one of {choices}")
+            if not (self.broker_sasl_username and self.broker_sasl_password):
+                raise ValueError(
+                    f"{PREFIX}BROKER_SECURITY_PROTOCOL={protocol} needs "
+                    f"{PREFIX}BROKER_SASL_USERNAME and {PREFIX}BROKER_SASL_PASSWORD"
+                )
+        elif self.broker_sasl_username or self.broker_sasl_password:
+            raise ValueError(
+                f"{PREFIX}BROKER_SASL_USERNAME and {PREFIX}BROKER_SASL_PASSWORD need "
+                f"{PREFIX}BROKER_SECURITY_PROTOCOL SASL_PLAINTEXT or SASL_SSL, not {protocol}"
+            )
+        if self.broker_ca_file and not protocol.endswith("SSL"):
+            raise ValueError(
+                f"{PREFIX}BROKER_CA_FILE needs {PREFIX}BROKER_SECURITY_PROTOCOL SSL or SASL_SSL, "
+                f"not {protocol}"
+            )
 
     def port_of(self, service: str) -> int:
         """The web port of the service's first worker: 8070, 8071 or 8072 by default."""

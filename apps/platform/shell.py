@@ -16,6 +16,7 @@ from apps.platform import metrics
 from apps.platform.app import ServiceApp
 from apps.platform.dead_letters import handle_or_dead_letter
 from apps.platform.decision import Decision
+from apps.platform.event_context import handling
 from apps.platform.replies import send_reply
 from models.base import Model
 
@@ -27,10 +28,14 @@ T = TypeVar("T")
 async def each_event(
     app: ServiceApp, stream: Any, handler: Callable[[Any], Awaitable[T]]
 ) -> AsyncIterator[T | None]:
-    """Run `handler` on each event of `stream`; what fails is dead-lettered, never lost."""
+    """Run `handler` on each event of `stream`; what fails is dead-lettered, never lost.
+
+    What is logged meanwhile names the event (see `event_context`), dead letters too.
+    """
     async for event in stream.events():
         started = time.perf_counter()
-        result = await handle_or_dead_letter(app, event, partial(handler, event))
+        with handling(event):
+            result = await handle_or_dead_letter(app, event, partial(handler, event))
         elapsed = time.perf_counter() - started
         metrics.handled(event.message.topic, elapsed, dead_lettered=result is None)
         yield result

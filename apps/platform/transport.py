@@ -50,7 +50,11 @@ HIGHWATER_FETCH_TIMEOUT_S = 10.0
 
 
 async def fetch_highwaters(
-    bootstrap_servers: list[str], listed: Mapping[TP, int], *, request_timeout_ms: int
+    bootstrap_servers: list[str],
+    listed: Mapping[TP, int],
+    *,
+    request_timeout_ms: int,
+    auth: Mapping[str, Any] | None = None,
 ) -> dict[TP, int]:
     """Return each partition's true end offset, given the (possibly low) listed ones.
 
@@ -67,6 +71,7 @@ async def fetch_highwaters(
         enable_auto_commit=False,
         fetch_max_wait_ms=10,
         request_timeout_ms=request_timeout_ms,
+        **(auth or {}),  # the worker's own TLS/SASL settings (see `broker_options`)
     )
     await consumer.start()
     try:
@@ -116,6 +121,9 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
             faust_aiokafka.server_list(self.transport.url, self.transport.default_port),
             listed,
             request_timeout_ms=int(self.app.conf.broker_request_timeout * 1000),
+            auth=faust_aiokafka.credentials_to_aiokafka_auth(
+                self.app.conf.broker_credentials, self.app.conf.ssl_context
+            ),
         )
 
     async def seek_to_committed(self) -> Mapping[TP, int]:

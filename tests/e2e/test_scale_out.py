@@ -105,6 +105,11 @@ def test_orders_placed_through_one_worker_are_read_and_listed_through_the_other(
     assert listed[0] == listed[1]
     assert set(ids) <= {order["id"] for order in listed[0]["items"]}
     assert listed[0]["total"] == len(listed[0]["items"])
+    # A page deep in the list: each worker is asked for its first offset + limit items.
+    everything = listed[0]["items"]
+    deep = [w.get("/orders?limit=1000&offset=3").body for w in cluster["order"]]
+    assert deep[0] == deep[1]
+    assert deep[0]["items"] == everything[3:] and deep[0]["total"] == len(everything)
     # Inventory commits the stock just after each order is CONFIRMED: wait for the last.
     poll(lambda: second_inventory.level(product) == (84, 0, 16), f"{product} at 84/0/16")
     tables = [w.get("/tables").body for w in cluster["inventory"]]

@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
+import faust
 import pytest
+from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 
+from apps.platform.adjusted_app import broker_options
 from apps.platform.settings import Settings
+
+#: A self-signed CA (EC P-256, valid to 2126), standing for a cluster's own CA.
+TEST_CA = """-----BEGIN CERTIFICATE-----
+MIIBgzCCASmgAwIBAgIUEwtV5o+vO4nvvxA46mH8bthjj00wCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLb21zLXRlc3QtY2EwIBcNMjYxMTI5MDkyNjMwWhgPMjEyNjEx
+MDUwOTI2MzBaMBYxFDASBgNVBAMMC29tcy10ZXN0LWNhMFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAETvGftp/ge38P7RYnSTjltCAVlt3f8b+/ZQvrAKHjvV4irD21
+LsAk7DLFXAcVLBem1g9bNyl7umkf5KIsiynUe6NTMFEwHQYDVR0OBBYEFPb9/JNd
+gcZ3HeFUsZQYtL5jfeusMB8GA1UdIwQYMBaAFPb9/JNdgcZ3HeFUsZQYtL5jfeus
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIgTFLSYJCffMCfL+TZ
+oxTSzVIrC3hNT2arKGAKHg5Vj3YCIQCHmqRMIaP0QmpkwOcBf+5ZYkdD29fxqdts
+CI6kbXxnqA==
+-----END CERTIFICATE-----
+"""
+SASL = {
+    "OMS_BROKER_SECURITY_PROTOCOL": "SASL_SSL",
+    "OMS_BROKER_SASL_MECHANISM": "SCRAM-SHA-512",
+    "OMS_BROKER_SASL_USERNAME": "oms",
+    "OMS_BROKER_SASL_PASSWORD": "s3cret",
+}
+
+
+@pytest.fixture
+def ca_file(tmp_path: Path) -> str:
+    path = tmp_path / "ca.pem"
+    path.write_text(TEST_CA)
+    return str(path)
 
 
 def test_defaults_run_on_a_laptop() -> None:
@@ -15,6 +46,7 @@ def test_defaults_run_on_a_laptop() -> None:
     assert settings.broker_url == "kafka://127.0.0.1:9092"
     assert settings.web_host == "127.0.0.1"
     assert (settings.partitions, settings.fetch_wait_ms) == (8, 10)
+    assert (settings.log_level, settings.log_format) == ("info", "text")
 
 
 def test_each_setting_is_read_from_its_prefixed_variable() -> None:
@@ -39,6 +71,12 @@ def test_each_setting_is_read_from_its_prefixed_variable() -> None:
         ("OMS_PARTITIONS", "0", "OMS_PARTITIONS must be at least 1"),
         ("OMS_FETCH_WAIT_MS", "5000", "OMS_FETCH_WAIT_MS must be within"),
         ("OMS_MAX_OPEN_SAGAS", "0", "OMS_MAX_OPEN_SAGAS must be at least 1"),
+        ("OMS_LOG_FORMAT", "yaml", "OMS_LOG_FORMAT must be one of text, json"),
+        ("OMS_REPLICATION_FACTOR", "0", "OMS_REPLICATION_FACTOR must be at least 1"),
+        ("OMS_BROKER_SECURITY_PROTOCOL", "TLS", "OMS_BROKER_SECURITY_PROTOCOL must be one of"),
+        ("OMS_BROKER_SECURITY_PROTOCOL", "SASL_SSL", "needs OMS_BROKER_SASL_USERNAME and"),
+        ("OMS_BROKER_SASL_USERNAME", "oms", "need OMS_BROKER_SECURITY_PROTOCOL SASL_"),
+        ("OMS_BROKER_CA_FILE", "ca.pem", "OMS_BROKER_CA_FILE needs OMS_BROKER_SECURITY_PROTOCOL"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(
@@ -46,3 +84,86 @@ def test_a_bad_value_is_refused_naming_its_variable(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         Settings.from_env({variable: value})
+
+
+def test_the_broker_is_met_in_plaintext_with_one_copy_of_each_topic_by_default() -> None:
+    options = broker_options(Settings.from_env({}))
+
+    assert options["broker_credentials"] is None
+    assert options["topic_replication_factor"] == 1
+
+
+def test_topics_are_created_with_the_replication_factor_a_cluster_asks_for() -> None:
+    options = broker_options(Settings.from_env({"OMS_REPLICATION_FACTOR": "3"}))
+
+    assert options["topic_replication_factor"] == 3
+
+
+def test_sasl_over_tls_logs_in_and_checks_the_brokers_against_the_given_ca(ca_file: str) -> None:
+    settings = Settings.from_env({**SASL, "OMS_BROKER_CA_FILE": ca_file})
+
+    credentials = broker_options(settings)["broker_credentials"]
+    auth = credentials_to_aiokafka_auth(credentials)
+
+    assert isinstance(credentials, faust.SASLCredentials)
+    assert {k: v for k, v in auth.items() if k != "ssl_context"} == {
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "oms",
+        "sasl_plain_password": "s3cret",
+    }
+    context = auth["ssl_context"]
+    assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, True)
+    assert [ca["subject"] for ca in context.get_ca_certs()] == [((("commonName", "oms-test-ca"),),)]
+
+
+def test_sasl_without_tls_logs_in_over_plaintext() -> None:
+    settings = Settings.from_env({**SASL, "OMS_BROKER_SECURITY_PROTOCOL": "SASL_PLAINTEXT"})
+
+    auth = credentials_to_aiokafka_auth(broker_options(settings)["broker_credentials"])
+
+    assert (auth["security_protocol"], auth["ssl_context"]) == ("SASL_PLAINTEXT", None)
+    assert auth["sasl_mechanism"] == "SCRAM-SHA-512"
+
+
+def test_tls_alone_checks_the_brokers_against_the_given_ca(ca_file: str) -> None:
+    settings = Settings.from_env(
+        {"OMS_BROKER_SECURITY_PROTOCOL": "SSL", "OMS_BROKER_CA_FILE": ca_file}
+    )
+
+    credentials = broker_options(settings)["broker_credentials"]
+
+    assert isinstance(credentials, faust.SSLCredentials)
+    assert credentials_to_aiokafka_auth(credentials)["security_protocol"] == "SSL"
+    assert credentials.context.get_ca_certs()[0]["subject"] == ((("commonName", "oms-test-ca"),),)
+
+
+def test_tls_without_a_ca_file_trusts_the_systems_cas() -> None:
+    settings = Settings.from_env({"OMS_BROKER_SECURITY_PROTOCOL": "SSL"})
+
+    credentials = broker_options(settings)["broker_credentials"]
+
+    assert isinstance(credentials, faust.SSLCredentials)
+    assert credentials.context.verify_mode == ssl.CERT_REQUIRED
+
+
+@pytest.mark.parametrize("content", [None, "not a certificate"])
+def test_a_ca_file_that_is_missing_or_not_pem_is_refused_naming_its_variable(
+    tmp_path: Path, content: str | None
+) -> None:
+    path = tmp_path / "ca.pem"
+    if content is not None:
+        path.write_text(content)
+    settings = Settings.from_env(
+        {"OMS_BROKER_SECURITY_PROTOCOL": "SSL", "OMS_BROKER_CA_FILE": str(path)}
+    )
+
+    with pytest.raises(ValueError, match="OMS_BROKER_CA_FILE="):
+        broker_options(settings)
+
+
+def test_the_sasl_password_stays_out_of_the_settings_repr() -> None:
+    settings = Settings.from_env(SASL)
+
+    assert "s3cret" not in repr(settings)
+    assert settings.broker_sasl_password == "s3cret"

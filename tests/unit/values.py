@@ -22,7 +22,7 @@ def a_product(**fields: object) -> Product:
 def an_order(**fields: Any) -> Order:
     line = OrderItem(product_id="p1", quantity=2, unit_price=Decimal("9.95"))
     made = {"id": "o-1", "created_at": NOW, "updated_at": NOW, "fingerprint": "f", "placed_by": "w"}
-    return Order(customer_id="c-1", items=(line,), **{**made, **fields})
+    return Order(**{"customer_id": "c-1", "items": (line,), **made, **fields})
 
 
 def a_reservation(**fields: Any) -> Reservation:

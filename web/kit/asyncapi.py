@@ -28,14 +28,14 @@ def catalogue() -> list[topics.TopicSpec]:
     return [*topics.ALL, *(topics.dead_letters(service) for service in SERVICES)]
 
 
-def document(partitions: int) -> dict[str, Any]:
-    """The AsyncAPI 3 document of every topic, each with `partitions` partitions."""
+def document(partitions: int, replicas: int = 1) -> dict[str, Any]:
+    """The AsyncAPI 3 document of every topic, each with `partitions` and `replicas`."""
     specs = catalogue()
     models = sorted({m for spec in specs for m in spec.carries()}, key=lambda m: m.__name__)
     _, schemas = models_json_schema(
         [(model, "validation") for model in models], ref_template=SCHEMA_REF
     )
-    channels = {spec.name: channel(spec, partitions) for spec in specs}
+    channels = {spec.name: channel(spec, partitions, replicas) for spec in specs}
     operations = {
         f"{verb} {spec.name}": {
             "action": action,
@@ -68,14 +68,14 @@ def document(partitions: int) -> dict[str, Any]:
     }
 
 
-def channel(spec: topics.TopicSpec, partitions: int) -> dict[str, Any]:
+def channel(spec: topics.TopicSpec, partitions: int, replicas: int) -> dict[str, Any]:
     messages = {m.__name__: {"$ref": f"#/components/messages/{m.__name__}"} for m in spec.carries()}
     return {
         "address": spec.name,
         "description": f"Keyed by `{spec.key}`; written by {spec.writer}; "
         f"read by {', '.join(spec.readers) or 'no service'}.",
         "messages": messages,
-        "bindings": {"kafka": {"topic": spec.name, "partitions": partitions, "replicas": 1}},
+        "bindings": {"kafka": {"topic": spec.name, "partitions": partitions, "replicas": replicas}},
         "x-key": spec.key,
         "x-writer": spec.writer,
         "x-readers": list(spec.readers),
@@ -99,4 +99,4 @@ def register(app: Any) -> None:
 
         @Operation("The topic catalogue: an AsyncAPI 3 document of every topic", {200: None})
         async def get(self, request: Request) -> Response:
-            return self.json(document(app.settings.partitions))
+            return self.json(document(app.settings.partitions, app.settings.replication_factor))

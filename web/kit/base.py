@@ -15,10 +15,11 @@ from faust.web import Request, Response, View
 from faust.web.exceptions import ServiceUnavailable
 from pydantic import BaseModel, ValidationError
 
+from apps.platform.listed_table import ListedTable, Rebalanced
 from apps.platform.readiness import not_ready_reason
 from models.base import IDENTIFIER, Page
 from web.kit.errors import UNREACHABLE, ApiError, BadRequest, NotFound, NotReady, PayloadTooLarge
-from web.kit.listing import Item, Order, gather_page, local_page, newest_first
+from web.kit.listing import Item, Order, gather_page, listing, newest_first, other_workers
 
 logger = logging.getLogger(__name__)
 
@@ -106,13 +107,23 @@ class ServiceView(View):
     async def listed(
         self,
         request: Request,
-        table: Any,
+        table: ListedTable,
         query: Page,
         render: Callable[[Any], Item],
         order: Order = newest_first,
     ) -> Response:
-        """The page of `table`'s values that `query` keeps, rendered, across all workers."""
-        mine = local_page(
-            (render(value) for value in table.values() if query.matches(value)), query, order
-        )
+        """The page of `table`'s values that `query` keeps, rendered, across all workers.
+
+        Each worker reads only the rows of its page (see `ListedTable`); a worker alone
+        with the table skips the rows before `offset` too.
+        """
+        alone = query.scope is None and not other_workers(self.app, table.name)
+        try:
+            values, total = await table.page(query, skip=query.offset if alone else 0)
+        except Rebalanced as exc:
+            raise NotReady(str(exc)) from None
+        items = [render(value) for value in values]
+        if alone:
+            return self.json(listing(items, total, query))
+        mine = {"items": items, "total": total}
         return self.json(await gather_page(self.app, request, table.name, mine, query, order))

@@ -34,12 +34,6 @@ def newest_first(items: Iterable[Item]) -> list[Item]:
     )
 
 
-def local_page(items: Iterable[Item], page: Page, order: Order = newest_first) -> Item:
-    """This worker's items: the first `offset + limit` in `order`, and the count."""
-    listed = list(items)
-    return {"items": order(listed)[: page.offset + page.limit], "total": len(listed)}
-
-
 async def gather_page(
     app: Any,
     request: Request,
@@ -56,22 +50,31 @@ async def gather_page(
     """
     if page.scope == "local":
         return mine
-    own = _ident(URL(str(app.conf.canonical_url)))
-    others = [url for url in app.router.table_metadata(table_name) if _ident(URL(url)) != own]
-    fetches = (_fetch(app, request, url, page, path or request.path) for url in others)
+    fetches = (
+        _fetch(app, request, url, page, path or request.path)
+        for url in other_workers(app, table_name)
+    )
     pages = [mine, *await asyncio.gather(*fetches)]
     items = order([item for part in pages for item in part["items"]])
-    return {
-        "items": items[page.offset : page.offset + page.limit],
-        "total": sum(part["total"] for part in pages),
-        "limit": page.limit,
-        "offset": page.offset,
-    }
+    total = sum(part["total"] for part in pages)
+    return listing(items[page.offset : page.offset + page.limit], total, page)
+
+
+def listing(items: list[Item], total: int, page: Page) -> Item:
+    """What a list answers: one page of items, the total, and the paging asked for."""
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+def other_workers(app: Any, table_name: str) -> list[str]:
+    """The URLs of the other workers that hold partitions of `table_name`."""
+    own = _ident(URL(str(app.conf.canonical_url)))
+    return [url for url in app.router.table_metadata(table_name) if _ident(URL(url)) != own]
 
 
 async def _fetch(app: Any, request: Request, url: str, page: Page, path: str) -> Item:
-    query = {**request.query, LOCAL_SCOPE: "local", "offset": "0"}
-    query["limit"] = str(page.offset + page.limit)
+    # The same offset and limit: a worker asked for its own items answers its first
+    # `offset + limit` of them (see `ServiceView.listed`).
+    query = {**request.query, LOCAL_SCOPE: "local"}
     target = URL(url).with_path(path).with_query(query)
     try:
         async with app.http_client.get(target) as response:

@@ -1,7 +1,8 @@
 """Read-only table inspection on every service, merged across workers.
 
 - `GET /tables`: each table, with its key count over all workers.
-- `GET /tables/{name}?limit=&offset=`: its entries `{"key", "value"}`, by key.
+- `GET /tables/{name}?limit=&offset=`: its entries `{"key", "value"}`, by key (the
+  keys come from each worker's index of its rows: only the page's values are read).
 - `GET /tables/{name}/{key}`: one entry, read on the worker that owns the key.
 """
 
@@ -12,11 +13,12 @@ from typing import Any
 
 from faust.web import Request, Response
 
+from apps.platform.listed_table import ListedTable, Rebalanced
 from models.base import Page
 from models.responses import Entries, Entry, TableList
 from web.kit.base import ServiceView
-from web.kit.errors import NotFound
-from web.kit.listing import Item, gather_page, local_page
+from web.kit.errors import NotFound, NotReady
+from web.kit.listing import Item, gather_page
 from web.kit.openapi import Operation
 
 
@@ -30,14 +32,18 @@ def entry(key: Any, value: Any) -> Item:
 
 
 def register(app: Any) -> None:
-    def table(name: str) -> Any:
+    def table(name: str) -> ListedTable:
         if name not in app.tables:
             raise NotFound(f"no table {name!r}; see GET /tables")
         return app.tables[name]
 
     async def page_of(view: ServiceView, request: Request, name: str, page: Page) -> Item:
         chosen = table(name)
-        mine = local_page((entry(key, value) for key, value in chosen.items()), page, by_key)
+        try:
+            keys, total = await chosen.first_keys(page.offset + page.limit)
+        except Rebalanced as exc:
+            raise NotReady(str(exc)) from None
+        mine = {"items": [entry(key, chosen[key]) for key in keys], "total": total}
         path = f"/tables/{name}"
         return await gather_page(view.app, request, chosen.name, mine, page, by_key, path)
 
