@@ -20,6 +20,7 @@ from apps.cli.children import (
     signal_group,
 )
 from apps.cli.restarts import Restarts
+from apps.platform.readiness import RECOVERING
 
 #: How long a process may take to stop after SIGTERM before it is killed.
 STOP_GRACE_S = 10.0
@@ -191,6 +192,10 @@ class Supervisor:
             reason = await _ask(child.probe)
             if reason is None:
                 return
+            if RECOVERING in reason:
+                # Rebuilding tables takes as long as the changelogs are long (minutes
+                # with a broker that kept much): the bound counts from when it ends.
+                deadline = loop.time() + child.ready_timeout
             if loop.time() >= deadline:
                 raise LaunchError(
                     f"{child.name} was not ready within {child.ready_timeout:g} s: {reason}",

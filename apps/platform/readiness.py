@@ -11,6 +11,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+#: Why a worker does not serve while it rebuilds its tables: progress, not a hang.
+RECOVERING = "recovering tables from their changelogs"
+
+
 def not_ready_reason(app: ServiceApp) -> str | None:
     """Why `app` cannot serve yet, or None once it can."""
     if app.should_stop:
@@ -18,7 +22,7 @@ def not_ready_reason(app: ServiceApp) -> str | None:
     recovery = app.tables.recovery
     if app.rebalancing or not recovery.completed.is_set():
         if app.in_recovery:
-            return "recovering tables from their changelogs"
+            return RECOVERING
         if app.rebalancing:
             return "rebalancing: partitions are being assigned"
         return "waiting for the consumer group to assign partitions"

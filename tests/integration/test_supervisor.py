@@ -15,6 +15,7 @@ from apps.cli.children import Child
 from apps.cli.foreground import supervise
 from apps.cli.restarts import Restarts
 from apps.cli.supervisor import LaunchError, Supervisor
+from apps.platform.readiness import RECOVERING
 from tests.integration.children import BOUND_S, SLEEPER, eventually, is_alive, printed, python
 
 
@@ -161,6 +162,20 @@ async def test_a_child_that_is_not_ready_within_the_bound_is_reported_with_the_r
 
     with pytest.raises(LaunchError, match=r"slow was not ready within 0.5 s: still warming up"):
         await asyncio.wait_for(supervisor.start(child), BOUND_S)
+
+
+async def test_a_child_rebuilding_its_tables_is_waited_for_past_the_ready_timeout(
+    supervisor: Supervisor,
+) -> None:
+    answers = iter([f"answered 503: {RECOVERING}"] * 8)
+
+    async def recovering_then_ready() -> str | None:
+        return next(answers, None)
+
+    child = Child("rebuilding", python(SLEEPER), probe=recovering_then_ready, ready_timeout=0.1)
+
+    await asyncio.wait_for(supervisor.start(child), BOUND_S)
+    assert next(answers, "ready") == "ready"
 
 
 async def test_a_restarted_child_comes_back_while_the_watch_raises_nothing(
