@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
@@ -21,6 +23,9 @@ from apps.cli.children import (
 )
 from apps.cli.restarts import Restarts
 from apps.platform.readiness import RECOVERING
+
+#: Tells a child started again how many times it was (a worker shows it in its metrics).
+RESTARTS = "OMS_RESTARTS"
 
 #: How long a process may take to stop after SIGTERM before it is killed.
 STOP_GRACE_S = 10.0
@@ -57,6 +62,8 @@ class Supervisor:
         #: Children being restarted on purpose: their exit is not a failure.
         self._restarting: set[str] = set()
         self._revivals: set[asyncio.Task[None]] = set()
+        #: How many times each child was started again (it tells its metrics: OMS_RESTARTS).
+        self._revived: Counter[str] = Counter()
         self._on_stop: list[Callable[[], None]] = []
 
     def log(self, message: str) -> None:
@@ -119,7 +126,8 @@ class Supervisor:
             dead.transport.close()
             await asyncio.sleep(pause)
             began = asyncio.get_running_loop().time()
-            stage[index] = await self._spawn(dead.child)
+            self._revived[name] += 1
+            stage[index] = await self._spawn(dead.child, revived=self._revived[name])
         finally:
             self._restarting.discard(name)
         self.log(f"{name} started again (pid {stage[index].pid})")
@@ -163,8 +171,11 @@ class Supervisor:
         """Kill whatever is still stopping now, instead of after the grace period."""
         self._hurry.set()
 
-    async def _spawn(self, child: Child) -> Process:
+    async def _spawn(self, child: Child, revived: int = 0) -> Process:
         loop = asyncio.get_running_loop()
+        env = None if child.env is None else dict(child.env)
+        if revived:
+            env = {**(env or os.environ), RESTARTS: str(revived)}
         try:
             transport, output = await loop.subprocess_exec(
                 lambda: Output(child.name, self.emit, json_lines=child.json_lines),
@@ -172,7 +183,7 @@ class Supervisor:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
-                env=None if child.env is None else dict(child.env),
+                env=env,
                 # Its own process group: signals reach its children too, and a Ctrl-C
                 # at the terminal reaches only us, so we decide the order of stopping.
                 start_new_session=True,

@@ -13,7 +13,7 @@ from mode.utils.objects import cached_property
 from mode.utils.queues import FlowControlEvent
 
 import topics
-from apps.platform import readiness
+from apps.platform import metrics, readiness
 from apps.platform.adjusted_app import AdjustedApp, broker_options
 from apps.platform.broker_wait import wait_for_broker
 from apps.platform.dead_letter_log import keep_dead_letters
@@ -80,6 +80,10 @@ class ServiceApp(AdjustedApp):
             topic = self._outbound[spec.name] = spec.bind(self)
         return topic
 
+    def on_rebalance_start(self) -> None:
+        super().on_rebalance_start()
+        metrics.REBALANCES.inc()
+
     @cached_property
     def flow_control(self) -> FlowControlEvent:
         return SteadyFlowControl(loop=self.loop)
@@ -118,6 +122,7 @@ def create_app(
         # OMS_LOG_FORMAT=json: one JSON object a line (see `json_logs`).
         **logging_options(service, settings.log_format),
     )
+    metrics.watch(app)
     app.dead_letters_topic = topics.dead_letters(service).bind(app)
     app.dead_letters_table = keep_dead_letters(app)
     app.task(readiness.load_routing_metadata)

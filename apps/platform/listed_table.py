@@ -75,6 +75,10 @@ class RowIndex:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def counts(self) -> dict[Hashable, int]:
+        """How many rows of each facet (an order's status, say)."""
+        return {facet: len(positions) for facet, positions in self._by_facet.items()}
+
     def keys(self) -> Iterable[str]:
         return self._rows.keys()
 
@@ -145,6 +149,10 @@ class ListedTable(faust.Table):  # type: ignore[misc,type-arg]
             if self._index is None:
                 raise Rebalanced(f"the partitions of {self.name} changed; ask again")
         return self._index
+
+    def counts(self) -> dict[Hashable, int] | None:
+        """Rows by facet here, once the index is built (see `metrics`); else None."""
+        return None if self._index is None else self._index.counts()
 
     def start_index(self) -> asyncio.Future[None]:
         """Start the walk that builds the index, unless it is built or being built."""

@@ -1,11 +1,24 @@
-"""What a worker counts for Prometheus: the events its agents handle, and how long each takes.
+"""What a worker counts for Prometheus: events, saga outcomes, REST requests, rebalances.
 
 One registry per worker process (prometheus_client's default); `web.kit.metrics` serves it.
+What is read rather than counted (rows per table and facet, consumer lag) comes from a
+collector over the app, asked at each scrape (see `WorkerGauges`).
 """
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import logging
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+logger = logging.getLogger(__name__)
+
+#: From the shortest handler to a long-poll that waited its 30 s.
+SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 30.0)
 
 EVENTS_HANDLED = Counter(
     "oms_events_handled",
@@ -16,16 +29,105 @@ HANDLING_SECONDS = Histogram(
     "oms_event_handling_seconds",
     "How long an agent took on one event, retries included, by topic.",
     ["topic"],
-    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
+    buckets=SECONDS,
 )
 DEAD_LETTERS = Counter(
     "oms_dead_letters",
     "Messages put on the dead-letter topic, by the topic they came from.",
     ["topic"],
 )
+SAGA_OUTCOMES = Counter(
+    "oms_saga_outcomes",
+    "Values that reached the end of their story (an order settled), by table, status, reason.",
+    ["table", "status", "reason"],
+)
+HTTP_REQUESTS = Counter(
+    "oms_http_requests",
+    "REST requests answered, by route, method and status code.",
+    ["route", "method", "status"],
+)
+HTTP_SECONDS = Histogram(
+    "oms_http_request_seconds",
+    "How long a REST request took to answer (a long-poll included), by route and method.",
+    ["route", "method"],
+    buckets=SECONDS,
+)
+REBALANCES = Counter(
+    "oms_rebalances",
+    "Rebalances of this worker's consumer group it took part in (partitions assigned anew).",
+)
+RESTARTS = Gauge(
+    "oms_worker_restarts",
+    "How many times `oms up` started this worker again after it died (OMS_RESTARTS).",
+)
+RESTARTS.set(int(os.environ.get("OMS_RESTARTS", "0") or 0))
 
 
 def handled(topic: str, seconds: float, *, dead_lettered: bool) -> None:
     """Count one event an agent took from `topic`, and the time it took."""
     EVENTS_HANDLED.labels(topic, "dead_lettered" if dead_lettered else "handled").inc()
     HANDLING_SECONDS.labels(topic).observe(seconds)
+
+
+def settled(table: str, status: str, reason: str | None) -> None:
+    """Count one value of `table` that reached its outcome `status`."""
+    SAGA_OUTCOMES.labels(table, status, reason or "").inc()
+
+
+def answered(route: str, method: str, status: int, seconds: float) -> None:
+    """Count one REST request, and the time it took."""
+    HTTP_REQUESTS.labels(route, method, str(status)).inc()
+    HTTP_SECONDS.labels(route, method).observe(seconds)
+
+
+class WorkerGauges:
+    """Rows per table and facet (from each table's index), and consumer lag per partition."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[Metric]:
+        rows = GaugeMetricFamily(
+            "oms_table_rows",
+            "Rows of each table on this worker, by facet (an order's status, say); "
+            "absent until the table's index is built after a rebalance.",
+            labels=["table", "facet"],
+        )
+        for table in self.app.tables.values():
+            for facet, count in (table.counts() or {}).items():
+                rows.add_metric([table.name, _label(facet)], count)
+        yield rows
+        lag = GaugeMetricFamily(
+            "oms_consumer_lag",
+            "Records of each partition this worker consumes that it has not yet committed "
+            "(high watermark - committed offset).",
+            labels=["topic", "partition"],
+        )
+        for (topic, partition), records in self._lag():
+            lag.add_metric([topic, str(partition)], records)
+        yield lag
+
+    def _lag(self) -> Iterator[tuple[tuple[str, int], int]]:
+        consumer = self.app.consumer
+        committed = consumer._committed_offset  # Faust's: the next offset to read, by TP
+        try:
+            assigned = consumer.assignment()
+        except Exception:  # a scrape of a starting worker shows no lag
+            return
+        for tp in assigned:
+            try:
+                highwater = consumer.highwater(tp)
+            except Exception:  # a partition just revoked has none
+                continue
+            offset = committed.get(tp)
+            if highwater is not None and offset is not None:
+                yield (tp.topic, tp.partition), max(0, highwater - offset)
+
+
+def _label(facet: object) -> str:
+    return "" if facet is None else str(facet)
+
+
+def watch(app: Any) -> None:
+    """Read `app`'s tables and consumer at each scrape."""
+    REGISTRY.register(WorkerGauges(app))

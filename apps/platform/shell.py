@@ -56,8 +56,12 @@ async def apply(
         if status is not None and status != getattr(before, "status", None):
             # A line per step cost a tenth of a worker's CPU (py-spy): the steps are
             # logged at debug, and only the statuses the value names at info.
-            level = logging.INFO if status in type(after).outcome_statuses else logging.DEBUG
-            logger.log(level, "%s %s: %s", table.name, key, status)
+            settled = status in type(after).outcome_statuses
+            logger.log(
+                logging.INFO if settled else logging.DEBUG, "%s %s: %s", table.name, key, status
+            )
+            if settled:
+                metrics.settled(table.name, status, getattr(after, "reason", None))
     for message in (*decision.commands, *decision.events):
         await app.publish(message)
     for address, reply in decision.replies:

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import System, running_system
-from tests.processes import Worker
+from tests.processes import Worker, poll
 
 
 @pytest.fixture(scope="module")
@@ -19,18 +19,41 @@ def quiet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         yield system
 
 
-def handled(worker: Worker) -> dict[str, float]:
-    """Events handled by the worker's agents so far, by topic."""
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def scraped(worker: Worker) -> Samples:
+    """Every sample the worker's /metrics shows: by name and labels."""
     with urlopen(f"{worker.url}/metrics", timeout=60) as reply:
         assert reply.headers.get_content_type() == "text/plain"
         text = reply.read().decode()
     return {
-        sample.labels["topic"]: sample.value
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(text)
-        if family.name == "oms_events_handled"
         for sample in family.samples
-        if sample.name == "oms_events_handled_total" and sample.labels["outcome"] == "handled"
     }
+
+
+def handled(worker: Worker) -> dict[str, float]:
+    """Events handled by the worker's agents so far, by topic."""
+    return {
+        dict(labels)["topic"]: value
+        for (name, labels), value in scraped(worker).items()
+        if name == "oms_events_handled_total" and dict(labels)["outcome"] == "handled"
+    }
+
+
+def sample(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def summed(samples: Samples, name: str, **labels: str) -> float:
+    """The sum of `name`'s samples whose labels include `labels`."""
+    return sum(
+        value
+        for (found, have), value in samples.items()
+        if found == name and labels.items() <= dict(have).items()
+    )
 
 
 def moved(before: dict[str, float], after: dict[str, float]) -> Callable[[str], float]:
@@ -56,3 +79,37 @@ def test_an_order_moves_each_services_counters_by_the_events_it_took(quiet: Syst
     assert inventory_moved("inventory.line-results") == 2  # granted, committed
     assert payment_moved("ORDER.CREATED") == 1 and payment_moved("INVENTORY.RESERVED") == 1
     assert payment_moved("payment.gateway-requests") == 1 and payment_moved("payment.commands") == 1
+
+
+def test_an_order_moves_the_saga_request_and_table_gauges_of_the_order_worker(
+    quiet: System,
+) -> None:
+    system, worker = quiet, quiet.order
+    worker.get("/orders?limit=1")  # a list waits for the index: the gauges are there after
+    before = scraped(worker)
+
+    order = system.settled(system.place("tok_ok", **{system.product(): 1})["id"])
+    after = scraped(worker)
+
+    assert order["status"] == "CONFIRMED"
+    outcome = {"table": "orders", "status": "CONFIRMED", "reason": ""}
+    assert sample(after, "oms_saga_outcomes_total", **outcome) == (
+        sample(before, "oms_saga_outcomes_total", **outcome) + 1
+    )
+    placed = {"route": "/orders", "method": "POST", "status": "201"}
+    assert sample(after, "oms_http_requests_total", **placed) == (
+        sample(before, "oms_http_requests_total", **placed) + 1
+    )
+    assert summed(after, "oms_http_request_seconds_count", route="/orders/{order_id}") >= 1
+    confirmed = {"table": "orders", "facet": "CONFIRMED"}
+    rows = (sample(samples, "oms_table_rows", **confirmed) for samples in (before, after))
+    assert next(rows) + 1 == next(rows)
+    assert sample(after, "oms_rebalances_total") >= 1
+    assert sample(after, "oms_worker_restarts") == 0
+    poll(
+        lambda: (
+            summed(scraped(worker), "oms_consumer_lag", topic="order.commands") == 0
+            and any(name == "oms_consumer_lag" for name, _ in scraped(worker))
+        ),
+        "the order worker has read every command, and says so per partition",
+    )

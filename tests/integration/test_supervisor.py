@@ -203,7 +203,8 @@ async def test_a_restarted_child_comes_back_while_the_watch_raises_nothing(
 async def test_a_child_that_may_restart_is_started_again_when_it_dies_and_the_rest_run_on(
     supervisor: Supervisor, lines: list[str]
 ) -> None:
-    phoenix = Child("phoenix", python(SLEEPER), restart=True)
+    counting = "import os, time; print('restarts:', os.environ.get('OMS_RESTARTS', 0), flush=True)"
+    phoenix = Child("phoenix", python(counting + "; time.sleep(60)"), restart=True)
     await supervisor.start(Child("steady", python(SLEEPER)), phoenix)
     watching = asyncio.ensure_future(supervisor.watch())
     steady, first = supervisor.pids
@@ -214,6 +215,7 @@ async def test_a_child_that_may_restart_is_started_again_when_it_dies_and_the_re
     await eventually(lambda: is_alive(supervisor.pids[1]), "the new phoenix runs")
     assert supervisor.pids[0] == steady and is_alive(steady)
     assert printed(lines, "phoenix was killed by SIGKILL: starting it again in 0.5 s")()
+    await eventually(printed(lines, "restarts: 1"), "the new phoenix knows it was restarted")
     assert not watching.done()
     watching.cancel()
     with contextlib.suppress(asyncio.CancelledError):

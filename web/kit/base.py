@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -15,6 +16,7 @@ from faust.web import Request, Response, View
 from faust.web.exceptions import ServiceUnavailable
 from pydantic import BaseModel, ValidationError
 
+from apps.platform import metrics
 from apps.platform.listed_table import ListedTable, Rebalanced
 from apps.platform.readiness import not_ready_reason
 from models.base import IDENTIFIER, Page
@@ -40,6 +42,14 @@ class ServiceView(View):
     serves_before_ready: ClassVar[bool] = False
 
     async def dispatch(self, request: Any) -> Any:
+        started = time.perf_counter()
+        response = await self._answer(request)
+        route = request.match_info.route.resource
+        path = route.canonical if route is not None else request.path
+        metrics.answered(path, request.method, response.status, time.perf_counter() - started)
+        return response
+
+    async def _answer(self, request: Any) -> Any:
         try:
             if not self.serves_before_ready:
                 reason = not_ready_reason(self.app)
