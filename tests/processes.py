@@ -48,7 +48,8 @@ def http(
     if body is not None:
         data = json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    request.add_header("Content-Type", "application/json")
+    if not request.has_header("Content-type"):  # urllib's spelling of the header
+        request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=60) as reply:
             status, raw, headers = reply.status, reply.read(), dict(reply.headers)

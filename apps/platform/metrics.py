@@ -81,10 +81,11 @@ def answered(route: str, method: str, status: int, seconds: float) -> None:
 
 
 class WorkerGauges:
-    """Rows per table and facet (from each table's index), and consumer lag per partition."""
+    """Rows per table and facet (from each table's index), and consumer lag per partition,
+    of the apps of this process: a worker runs one (tests import all three)."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def __init__(self) -> None:
+        self.apps: list[Any] = []
 
     def collect(self) -> Iterator[Metric]:
         rows = GaugeMetricFamily(
@@ -93,7 +94,7 @@ class WorkerGauges:
             "absent until the table's index is built after a rebalance.",
             labels=["table", "facet"],
         )
-        for table in self.app.tables.values():
+        for table in (table for app in self.apps for table in app.tables.values()):
             for facet, count in (table.counts() or {}).items():
                 rows.add_metric([table.name, _label(facet)], count)
         yield rows
@@ -103,31 +104,36 @@ class WorkerGauges:
             "(high watermark - committed offset).",
             labels=["topic", "partition"],
         )
-        for (topic, partition), records in self._lag():
+        for (topic, partition), records in (tp for app in self.apps for tp in _lag(app)):
             lag.add_metric([topic, str(partition)], records)
         yield lag
 
-    def _lag(self) -> Iterator[tuple[tuple[str, int], int]]:
-        consumer = self.app.consumer
-        committed = consumer._committed_offset  # Faust's: the next offset to read, by TP
+
+def _lag(app: Any) -> Iterator[tuple[tuple[str, int], int]]:
+    consumer = app.consumer
+    committed = consumer._committed_offset  # Faust's: the next offset to read, by TP
+    try:
+        assigned = consumer.assignment()
+    except Exception:  # a scrape of a starting worker shows no lag
+        return
+    for tp in assigned:
         try:
-            assigned = consumer.assignment()
-        except Exception:  # a scrape of a starting worker shows no lag
-            return
-        for tp in assigned:
-            try:
-                highwater = consumer.highwater(tp)
-            except Exception:  # a partition just revoked has none
-                continue
-            offset = committed.get(tp)
-            if highwater is not None and offset is not None:
-                yield (tp.topic, tp.partition), max(0, highwater - offset)
+            highwater = consumer.highwater(tp)
+        except Exception:  # a partition just revoked has none
+            continue
+        offset = committed.get(tp)
+        if highwater is not None and offset is not None:
+            yield (tp.topic, tp.partition), max(0, highwater - offset)
 
 
 def _label(facet: object) -> str:
     return "" if facet is None else str(facet)
 
 
+GAUGES = WorkerGauges()
+REGISTRY.register(GAUGES)
+
+
 def watch(app: Any) -> None:
     """Read `app`'s tables and consumer at each scrape."""
-    REGISTRY.register(WorkerGauges(app))
+    GAUGES.apps.append(app)

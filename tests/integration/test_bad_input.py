@@ -41,6 +41,23 @@ def test_a_body_that_is_not_in_its_content_encoding_is_a_400(inventory: Worker) 
     assert (response.status, response.body["code"]) == (400, "INVALID_REQUEST")
 
 
+def test_a_body_said_to_be_a_form_is_a_415_in_the_error_shape(inventory: Worker) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    response = inventory.post("/products", product(id="form-1"), headers=form)
+
+    assert (response.status, response.body["code"]) == (415, "UNSUPPORTED_MEDIA_TYPE")
+    assert inventory.get("/products/form-1").status == 404
+
+
+def test_a_body_said_to_be_json_with_a_charset_is_read(inventory: Worker) -> None:
+    said = {"Content-Type": "application/json; charset=utf-8"}
+
+    response = inventory.post("/products", product(id="charset-1", stock=1), headers=said)
+
+    assert response.status == 201
+
+
 def test_an_unknown_route_is_a_404_in_the_error_shape(inventory: Worker) -> None:
     response = inventory.get("/no/such/route")
 

@@ -20,7 +20,15 @@ from apps.platform import metrics
 from apps.platform.listed_table import ListedTable, Rebalanced
 from apps.platform.readiness import not_ready_reason
 from models.base import IDENTIFIER, Page
-from web.kit.errors import UNREACHABLE, ApiError, BadRequest, NotFound, NotReady, PayloadTooLarge
+from web.kit.errors import (
+    UNREACHABLE,
+    ApiError,
+    BadRequest,
+    NotFound,
+    NotJson,
+    NotReady,
+    PayloadTooLarge,
+)
 from web.kit.listing import Item, Order, gather_page, listing, newest_first, other_workers
 
 logger = logging.getLogger(__name__)
@@ -33,6 +41,11 @@ def path_id(value: str, what: str) -> str:
     if not IDENTIFIER.fullmatch(value):
         raise NotFound(f"no {what} {value!r}")
     return value
+
+
+def is_json(media_type: str) -> bool:
+    """Whether a body of `media_type` is JSON: application/json, or a type `+json`."""
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 class ServiceView(View):
@@ -68,7 +81,11 @@ class ServiceView(View):
         return self.json(exc.body(), status=exc.status, headers=exc.headers())
 
     async def body(self, request: Request, model: type[M]) -> M:
-        """The JSON body validated as `model`; 400 naming each bad field, 413 if too big."""
+        """The JSON body validated as `model`; 400 naming each bad field, 413 if too big,
+        415 if it is said to be something else than JSON."""
+        said = request.headers.get("Content-Type")
+        if said is not None and not is_json(request.content_type):
+            raise NotJson(f"the body must be JSON (Content-Type: application/json), not {said}")
         try:
             raw = await request.read()  # aiohttp raises 413 past client_max_size
         except (HttpProcessingError, RequestPayloadError) as exc:  # say, gzip that is not

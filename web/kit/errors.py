@@ -5,6 +5,7 @@ ApiError                 any answer that is not a success
  ├── NotFound            404  no such id
  ├── Conflict            409  the request conflicts with the current state
  ├── PayloadTooLarge     413  the body is over the limit
+ ├── NotJson             415  the body is said to be something other than JSON
  ├── Overloaded          429  the worker has all the work it can take; retry after a while
  ├── NotReady            503  the worker is not serving yet (or the owner is away)
  └── GatewayTimeout      504  the owning agent did not answer in time
@@ -88,6 +89,13 @@ class PayloadTooLarge(ApiError):
 
 # The docstring describes the 413 in the OpenAPI document: it says the limit in force.
 PayloadTooLarge.__doc__ = f"The body is over the limit ({MAX_BODY_BYTES // 2**20} MiB)."
+
+
+class NotJson(ApiError):
+    """The body's Content-Type is not JSON: send `Content-Type: application/json` (or none)."""
+
+    status = 415
+    default_code = "UNSUPPORTED_MEDIA_TYPE"
 
 
 class Overloaded(ApiError):

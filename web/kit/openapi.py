@@ -20,7 +20,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from models.responses import ErrorBody
 from web.kit.base import ServiceView
-from web.kit.errors import ApiError, BadRequest, NotFound, NotReady, PayloadTooLarge
+from web.kit.errors import ApiError, BadRequest, NotFound, NotJson, NotReady, PayloadTooLarge
 from web.kit.listing import LOCAL_SCOPE
 
 OPENAPI_VERSION = "3.1.0"
@@ -44,7 +44,7 @@ Refs = Mapping[tuple[type[BaseModel], str], Mapping[str, str]]
 class Operation:
     """What the route of a view method does not tell: its summary, inputs and answers.
 
-    Decorate the method with it. Path parameters, and the 400, 404, 413 and 503 answers,
+    Decorate the method with it. Path parameters, and the 400, 404, 413, 415 and 503 answers,
     follow from the route and the view (see `errors_of`); `errors` adds what else it
     raises. A `None` model in `responds` is a body the document leaves undescribed.
     """
@@ -83,7 +83,7 @@ def errors_of(path: str, view: ServiceView, operation: Operation) -> list[type[A
     derived = [
         *([BadRequest] if operation.query or operation.body else []),
         *([NotFound] if "{" in path else []),
-        *([PayloadTooLarge] if operation.body else []),
+        *([PayloadTooLarge, NotJson] if operation.body else []),
         *([] if view.serves_before_ready else [NotReady]),
     ]
     return sorted({*derived, *operation.errors}, key=lambda error: error.status)
