@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LEVELS := unit agents integration e2e
 
-.PHONY: run test check lint format clean bench $(addprefix test-,$(LEVELS))
+.PHONY: run test check lint format clean bench faults $(addprefix test-,$(LEVELS))
 
 run: $(INSTALLED)
 	$(BIN)/oms up
@@ -18,6 +18,10 @@ test: $(INSTALLED) check
 # One level of the test pyramid at a time: make test-unit, test-agents, test-integration, test-e2e.
 $(addprefix test-,$(LEVELS)): test-%: $(INSTALLED)
 	$(BIN)/pytest -m $*
+
+# Faults injected under a steady load of orders, a table of how the system recovered.
+faults: $(INSTALLED)
+	$(BIN)/pytest -m faults
 
 # Lint, format, types, and the direction of imports (the contracts in pyproject.toml).
 check: $(INSTALLED)

@@ -1,0 +1,54 @@
+"""A steady load of orders, as a careful client places them: each with an Idempotency-Key,
+asked again until the service says it exists, so no order is lost or doubled by a fault."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from tests.processes import http
+
+#: Answers after which a careful client asks again with the same key.
+RETRIED = {429, 500, 502, 503, 504}
+
+
+class SteadyLoad:
+    """Places `rate` orders a second of one product until stopped; the ids it placed."""
+
+    def __init__(self, order_url: str, product: str, rate: float) -> None:
+        self.order_url, self.product, self.rate = order_url, product, rate
+        self.ids: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> SteadyLoad:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        n = 0
+        while not self._stop.is_set():
+            self.ids.append(self._place(f"fault-{self.product}-{n}"))
+            n += 1
+            self._stop.wait(1 / self.rate)
+
+    def _place(self, key: str) -> str:
+        body = {"customer_id": "c1", "items": [{"product_id": self.product, "quantity": 1}]}
+        body["payment_token"] = "tok_ok"
+        while True:
+            try:
+                response = http(
+                    "POST", f"{self.order_url}/orders", body, headers={"Idempotency-Key": key}
+                )
+            except OSError:  # the worker is down: ask again
+                time.sleep(0.2)
+                continue
+            if response.status == 201:
+                return str(response.body["id"])
+            assert response.status in RETRIED, (response.status, response.body)
+            time.sleep(0.2)

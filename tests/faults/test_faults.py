@@ -1,0 +1,126 @@
+"""Faults under a steady load: every order still ends, and every invariant holds after."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import topics
+from apps.cli import check, control
+from tests.e2e.conftest import System
+from tests.faults.conftest import Row
+from tests.faults.load import SteadyLoad
+from tests.processes import READY_TIMEOUT_S, poll, publish
+
+#: Orders a second while faults are injected.
+RATE = 4.0
+
+
+def recovered(system: System, ids: list[str], since: float) -> float:
+    """Seconds from `since` (the last fault) until every order in `ids` has ended and
+    `oms check` holds."""
+    for order_id in ids:
+        system.settled(order_id)
+    urls = (system.order.url, system.inventory.url, system.payment.url)
+    lines: list[str] = []
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while check.run(*urls, timedelta(seconds=120), emit=lines.append) != 0:
+        assert time.monotonic() < deadline, lines
+        lines.clear()
+        time.sleep(0.5)
+    return time.monotonic() - since
+
+
+def test_a_worker_killed_every_few_seconds_for_a_minute_loses_no_order(
+    oms_up: tuple[System, Path], report: list[Row]
+) -> None:
+    system, log = oms_up
+    product = system.product(stock=100_000)
+    services = ["order", "inventory", "payment"]
+    kills, last_fault = 0, time.monotonic()
+    with SteadyLoad(system.order.url, product, RATE) as load:
+        until = time.monotonic() + 60
+        while time.monotonic() < until:
+            # Each service in turn, in a random order: none dies often enough to be
+            # taken for a crash loop (more than 5 deaths in 60 s).
+            for service in random.sample(services, len(services)):
+                time.sleep(6)
+                pid = control.pids(control.socket_path(system.order.data_dir))[service]
+                os.kill(pid, signal.SIGKILL)
+                kills += 1
+                last_fault = time.monotonic()
+    poll(lambda: log.read_text().count("is serving again") >= kills, "every worker is back")
+
+    seconds = recovered(system, load.ids, since=last_fault)
+
+    orders = [system.settled(order_id) for order_id in load.ids]
+    assert all(order["status"] == "CONFIRMED" for order in orders)
+    assert system.level(product) == (100_000 - len(orders), 0, len(orders))
+    report.append(Row("kill -9 a worker every 6 s for 60 s", len(orders), kills, True, seconds))
+
+
+def test_the_broker_paused_past_the_session_timeout_loses_no_order(
+    oms_up: tuple[System, Path], report: list[Row]
+) -> None:
+    system, _ = oms_up
+    product = system.product(stock=100_000)
+    assert system.broker.process is not None
+    broker = system.broker.process.pid
+    with SteadyLoad(system.order.url, product, RATE) as load:
+        time.sleep(5)
+        os.kill(broker, signal.SIGSTOP)  # 12 s: four times the 3 s session timeout
+        time.sleep(12)
+        os.kill(broker, signal.SIGCONT)
+        resumed = time.monotonic()
+        time.sleep(5)
+
+    seconds = recovered(system, load.ids, since=resumed)
+
+    orders = [system.settled(order_id) for order_id in load.ids]
+    assert all(order["status"] == "CONFIRMED" for order in orders)
+    assert system.level(product) == (100_000 - len(orders), 0, len(orders))
+    report.append(Row("broker paused (SIGSTOP) for 12 s", len(orders), 1, True, seconds))
+
+
+#: Not JSON, JSON of no message's shape, and a message of a type nobody knows.
+POISON = (b"{not json", b"{}", b'{"type": "NO.SUCH_EVENT", "order_id": "poison"}')
+
+
+def test_poison_on_every_topic_is_dead_lettered_once_by_each_reader(
+    oms_up: tuple[System, Path], report: list[Row]
+) -> None:
+    system, _ = oms_up
+    product = system.product(stock=100_000)
+    read = [spec for spec in topics.ALL if spec.readers]
+    with SteadyLoad(system.order.url, product, RATE) as load:
+        time.sleep(2)
+        for spec in read:
+            publish(
+                system.broker, spec.name, [(f"poison-{n}", raw) for n, raw in enumerate(POISON)]
+            )
+        published = time.monotonic()
+        time.sleep(3)
+
+    seconds = recovered(system, load.ids, since=published)
+
+    workers = {"order": system.order, "inventory": system.inventory, "payment": system.payment}
+
+    def letters(service: str) -> Counter[str]:
+        page = workers[service].get("/dead-letters?limit=1000").body
+        return Counter(letter["topic"] for letter in page["items"])
+
+    expected = {
+        service: Counter({spec.name: len(POISON) for spec in read if service in spec.readers})
+        for service in workers
+    }
+    poll(lambda: all(letters(s) == expected[s] for s in workers), "each poison dead-lettered once")
+    orders = [system.settled(order_id) for order_id in load.ids]
+    assert all(order["status"] == "CONFIRMED" for order in orders)
+    assert system.level(product) == (100_000 - len(orders), 0, len(orders))
+    injected = len(read) * len(POISON)
+    report.append(Row("poison on every saga topic", len(orders), injected, True, seconds))
