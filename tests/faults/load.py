@@ -33,22 +33,23 @@ class SteadyLoad:
     def _run(self) -> None:
         n = 0
         while not self._stop.is_set():
-            self.ids.append(self._place(f"fault-{self.product}-{n}"))
+            self.ids.append(place_carefully(self.order_url, self.product, f"{self.product}-{n}"))
             n += 1
             self._stop.wait(1 / self.rate)
 
-    def _place(self, key: str) -> str:
-        body = {"customer_id": "c1", "items": [{"product_id": self.product, "quantity": 1}]}
-        body["payment_token"] = "tok_ok"
-        while True:
-            try:
-                response = http(
-                    "POST", f"{self.order_url}/orders", body, headers={"Idempotency-Key": key}
-                )
-            except OSError:  # the worker is down: ask again
-                time.sleep(0.2)
-                continue
-            if response.status == 201:
-                return str(response.body["id"])
-            assert response.status in RETRIED, (response.status, response.body)
+
+def place_carefully(order_url: str, product: str, key: str, token: str = "tok_ok") -> str:
+    """Place an order for one `product` under `key`, asking until it exists; its id."""
+    line = {"product_id": product, "quantity": 1}
+    body = {"customer_id": "c1", "items": [line], "payment_token": token}
+    url, headers = f"{order_url}/orders", {"Idempotency-Key": key}
+    while True:
+        try:
+            response = http("POST", url, body, headers=headers)
+        except OSError:  # the worker is down: ask again
             time.sleep(0.2)
+            continue
+        if response.status == 201:
+            return str(response.body["id"])
+        assert response.status in RETRIED, (response.status, response.body)
+        time.sleep(0.2)

@@ -7,6 +7,7 @@ import random
 import signal
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import topics
 from apps.cli import check, control
 from tests.e2e.conftest import System
 from tests.faults.conftest import Row
-from tests.faults.load import SteadyLoad
+from tests.faults.load import SteadyLoad, place_carefully
 from tests.processes import READY_TIMEOUT_S, poll, publish
 
 #: Orders a second while faults are injected.
@@ -124,3 +125,21 @@ def test_poison_on_every_topic_is_dead_lettered_once_by_each_reader(
     assert system.level(product) == (100_000 - len(orders), 0, len(orders))
     injected = len(read) * len(POISON)
     report.append(Row("poison on every saga topic", len(orders), injected, True, seconds))
+
+
+def test_a_thousand_concurrent_orders_for_a_hundred_units_confirm_exactly_a_hundred(
+    oms_up: tuple[System, Path], report: list[Row]
+) -> None:
+    system, _ = oms_up
+    product = system.product(stock=100)
+    started = time.monotonic()
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        keys = (f"{product}-{n}" for n in range(1000))
+        ids = list(pool.map(lambda key: place_carefully(system.order.url, product, key), keys))
+    seconds = recovered(system, ids, since=started)
+
+    statuses = Counter(system.settled(order_id)["status"] for order_id in ids)
+    assert statuses == {"CONFIRMED": 100, "FAILED": 900}
+    assert system.level(product) == (0, 0, 100)
+    report.append(Row("1000 concurrent orders for 100 units", len(ids), 0, True, seconds))
