@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import aiokafka
 from aiokafka.partitioner import murmur2
 from faust.utils import json as faust_json
 
+from apps.cli import check
 from apps.cli.broker import broker_command, free_port, wait_until_listening
 from apps.cli.workers import worker_command
 from apps.platform.settings import Settings
@@ -265,3 +267,18 @@ def poll(check: Callable[[], bool], what: str = "the condition") -> None:
     while not check():
         assert time.monotonic() < deadline, f"{what} never held within {READY_TIMEOUT_S} s"
         time.sleep(0.05)
+
+
+def check_holds(order_url: str, inventory_url: str, payment_url: str) -> None:
+    """Wait until `oms check` holds against the three services (the lines if it never does).
+
+    A worker may still be replaying what a killed worker had done but not committed (the
+    events went out, the table writes did not): the check holds once it catches up.
+    """
+    lines: list[str] = []
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    urls = (order_url, inventory_url, payment_url)
+    while check.run(*urls, timedelta(seconds=120), emit=lines.append) != 0:
+        assert time.monotonic() < deadline, lines
+        lines.clear()
+        time.sleep(0.2)

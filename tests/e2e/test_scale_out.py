@@ -10,15 +10,14 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
 
-from apps.cli import check, replay
+from apps.cli import replay
 from apps.platform.settings import SERVICES, worker_data_dir
-from tests.processes import READY_TIMEOUT_S, Broker, Worker, http, poll
+from tests.processes import READY_TIMEOUT_S, Broker, Worker, check_holds, http, poll
 
 
 @pytest.fixture(scope="module")
@@ -173,15 +172,7 @@ def load_with(cluster: dict[str, list[Worker]], events: dict[int, Callable[[], N
 
     assert len(set(ids)) == ORDERS
     assert all(order["status"] == "CONFIRMED" for order in orders)
-    # A survivor may still be replaying what a killed worker had done but not committed
-    # (the events went out, the table writes did not): the check holds once it catches up.
-    urls = (first["order"].url, first["inventory"].url, first["payment"].url)
-    lines: list[str] = []
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while check.run(*urls, timedelta(seconds=120), emit=lines.append) != 0:
-        assert time.monotonic() < deadline, lines
-        lines.clear()
-        time.sleep(0.2)
+    check_holds(first["order"].url, first["inventory"].url, first["payment"].url)
 
     def committed() -> bool:  # inventory commits just after the payment completes
         return first["inventory"].level(product) == (1000 - ORDERS, 0, ORDERS)
