@@ -6,18 +6,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LEVELS := unit agents integration e2e
+# The saga page's browser test drives Debian's chromium (tests/e2e/test_saga_page.py).
+CHROMIUM := /usr/bin/chromium
+# apt-get needs root: as root it runs as is, otherwise through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test check lint format clean bench faults $(addprefix test-,$(LEVELS))
 
 run: $(INSTALLED)
 	$(BIN)/oms up
 
-test: $(INSTALLED) check
+test: $(INSTALLED) $(CHROMIUM) check
 	$(BIN)/pytest
 
 # One level of the test pyramid at a time: make test-unit, test-agents, test-integration, test-e2e.
 $(addprefix test-,$(LEVELS)): test-%: $(INSTALLED)
 	$(BIN)/pytest -m $*
+
+test-e2e: $(CHROMIUM)
 
 # Faults injected under a steady load of orders, a table of how the system recovered.
 faults: $(INSTALLED)
@@ -42,6 +48,11 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
+
+# Only when it is missing: a machine that has it is left as it is.
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache *.egg-info

@@ -64,6 +64,13 @@ class OrderFilter(Page):
         return self.status in (None, status)
 
 
+class StatusCount(Model):
+    """How many orders are in one status, over all workers (the saga page's counts)."""
+
+    status: OrderStatus
+    count: int
+
+
 class WaitQuery(Model):
     """Query of `GET /orders/{id}`: long-poll up to `wait` seconds until settled."""
 

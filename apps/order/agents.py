@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from apps.order import core
-from apps.order.app import app, open_sagas, order_inputs_topic, orders, watch
+from apps.order.app import app, feed, open_sagas, order_inputs_topic, orders, watch
 from apps.platform.decision import Decision
 from apps.platform.replies import reply_address
 from apps.platform.shell import apply, each_event
@@ -29,4 +29,5 @@ async def apply_order_input(event: Any) -> Decision[Order]:
     if decision.changed and decision.state is not None:
         open_sagas.note(event.message.partition, decision.state)
         watch.changed(message.order_id)
+        feed.publish(decision.state)
     return decision

@@ -8,10 +8,11 @@ import topics
 from apps.order.open_sagas import OpenSagas
 from apps.order.watch import OrderWatch
 from apps.platform.app import create_app
+from apps.platform.broadcast import Broadcast
 from apps.platform.listed_table import listed_table
 from models.orders import Order, OrderFilter
 
-app = create_app("order", views=["web.orders"])
+app = create_app("order", views=["web.orders", "web.saga_page"])
 
 #: Everything the order agent consumes: all keyed by order id.
 order_inputs_topic = topics.bind(
@@ -29,6 +30,9 @@ orders = listed_table(
 
 #: Wakes the requests long-polling an order on this worker when the agent changes it.
 watch = OrderWatch()
+
+#: Every order the agent writes, as it writes it, for the saga page's live stream.
+feed: Broadcast[Order] = Broadcast()
 
 #: The sagas this worker has open: past OMS_MAX_OPEN_SAGAS, new orders are refused.
 open_sagas = OpenSagas(app.settings.max_open_sagas)

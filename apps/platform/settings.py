@@ -54,6 +54,10 @@ class Settings:
     web_host: str = "127.0.0.1"
     #: The order service listens here, inventory on the next port, payment on the one after.
     base_port: int = 8070
+    #: Where the order service's saga page reads stock and dead letters; empty: the
+    #: service's first worker on this host (see `url_of`).
+    inventory_url: str = ""
+    payment_url: str = ""
     data_dir: Path = Path(".data")
     partitions: int = 8
     #: Workers `oms up` starts per service; they share the partitions.
@@ -127,6 +131,9 @@ class Settings:
             raise ValueError(f"{PREFIX}PAYMENT_TIMEOUT and {PREFIX}PAYMENT_LIMIT must be positive")
         if self.replication_factor < 1:
             raise ValueError(f"{PREFIX}REPLICATION_FACTOR must be at least 1")
+        for name, url in (("INVENTORY_URL", self.inventory_url), ("PAYMENT_URL", self.payment_url)):
+            if url and not url.startswith(("http://", "https://")):
+                raise ValueError(f"{PREFIX}{name} must be an http:// or https:// URL, not {url!r}")
         self._validate_broker_security()
 
     def _validate_broker_security(self) -> None:
@@ -158,6 +165,12 @@ class Settings:
     def port_of(self, service: str) -> int:
         """The web port of the service's first worker: 8070, 8071 or 8072 by default."""
         return self.base_port + SERVICES.index(service)
+
+    def url_of(self, service: str) -> str:
+        """The base URL of `service`'s REST API: `OMS_<SERVICE>_URL`, else its first
+        worker on this host."""
+        configured = {"inventory": self.inventory_url, "payment": self.payment_url}
+        return configured.get(service) or f"http://{self.web_host}:{self.port_of(service)}"
 
     @property
     def broker_host_port(self) -> tuple[str, int]:

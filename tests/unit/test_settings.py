@@ -167,3 +167,17 @@ def test_the_sasl_password_stays_out_of_the_settings_repr() -> None:
 
     assert "s3cret" not in repr(settings)
     assert settings.broker_sasl_password == "s3cret"
+
+
+def test_the_other_services_are_found_on_this_host_unless_their_urls_are_given() -> None:
+    default = Settings.from_env({"OMS_BASE_PORT": "19370"})
+    given = Settings.from_env({"OMS_INVENTORY_URL": "http://inventory-1:8071"})
+
+    assert default.url_of("inventory") == "http://127.0.0.1:19371"
+    assert default.url_of("payment") == "http://127.0.0.1:19372"
+    assert given.url_of("inventory") == "http://inventory-1:8071"
+
+
+def test_a_service_url_that_is_not_http_is_refused() -> None:
+    with pytest.raises(ValueError, match="OMS_PAYMENT_URL"):
+        Settings.from_env({"OMS_PAYMENT_URL": "inventory:8071"})

@@ -1,0 +1,123 @@
+"""The saga page at /ui: orders as they move, counts by status, stock and dead letters."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from faust.web import Request, Response
+
+from apps.order.app import app, feed, orders
+from apps.platform.listed_table import Rebalanced
+from models.base import Listing, Page
+from models.orders import Order, StatusCount
+from web.kit import sse
+from web.kit.base import ServiceView
+from web.kit.errors import NotFound, NotReady
+from web.kit.listing import Item, gather_page
+from web.kit.openapi import Operation
+from web.kit.peers import read_peer
+
+#: The page's HTML, script and style, served from the repository: no CDN, no internet.
+ASSETS = Path(__file__).parent / "ui"
+#: The statuses in the order the saga reaches them, as the page and the counts show them.
+STATUSES = ("PENDING", "RESERVED", "CONFIRMED", "FAILED", "CANCELLING", "CANCELLED")
+#: The services whose dead letters the page reads through this one (its own it reads itself).
+PEERS = ("inventory", "payment")
+
+app.web.add_static("/ui/assets", ASSETS)
+
+
+async def end_streams(web_app: object) -> None:
+    # aiohttp waits (up to a minute) for every open request before the worker can stop:
+    # the live streams end first.
+    feed.end_all("shutdown")
+
+
+app.web.web_app.on_shutdown.append(end_streams)
+
+
+@functools.cache
+def page_html() -> str:
+    return (ASSETS / "index.html").read_text()
+
+
+def render(order: Order) -> str:
+    return sse.event("order", order.public())
+
+
+def counts_by_status(items: list[Item]) -> list[Item]:
+    """The counts of every worker, summed by status (how `gather_page` merges them)."""
+    summed = dict.fromkeys(STATUSES, 0)
+    for item in items:
+        summed[item["status"]] += item["count"]
+    return [{"status": status, "count": count} for status, count in summed.items()]
+
+
+@app.page("/ui")
+class SagaPage(ServiceView):
+    serves_before_ready = True  # the page says itself when the worker is not ready yet
+
+    @Operation(
+        "The saga page: orders live, counts, stock, dead letters",
+        {200: None},
+        media_type="text/html",
+    )
+    async def get(self, request: Request) -> Response:
+        return self.html(page_html())
+
+
+@app.page("/ui/events")
+class OrderEvents(ServiceView):
+    @Operation(
+        "Server-sent events: an `order` event (the order as GET /orders/{id} shows it) each "
+        "time this worker's agent changes an order; `end` before the stream closes",
+        {200: None},
+        media_type=sse.MEDIA_TYPE,
+    )
+    async def get(self, request: Request) -> Response:
+        with feed.subscribe() as subscription:
+            return await sse.stream(request, subscription, render)
+
+
+@app.page("/ui/counts")
+class StatusCounts(ServiceView):
+    @Operation(
+        "Orders by status over all workers; `total` is every order",
+        {200: Listing[StatusCount]},
+        query=Page,
+    )
+    async def get(self, request: Request) -> Response:
+        page = self.query(request, Page)
+        try:
+            index = await orders.ready_index()
+        except Rebalanced as exc:
+            raise NotReady(str(exc)) from None
+        counts = index.counts()
+        mine = {
+            "items": [{"status": status, "count": counts.get(status, 0)} for status in STATUSES],
+            "total": len(index),
+        }
+        return self.json(await gather_page(app, request, orders.name, mine, page, counts_by_status))
+
+
+@app.page("/ui/stock")
+class Stock(ServiceView):
+    @Operation("The inventory service's products, read for the page", {200: None}, query=Page)
+    async def get(self, request: Request) -> Response:
+        page = self.query(request, Page)
+        query = {"limit": str(page.limit), "offset": str(page.offset)}
+        return await read_peer(app, app.settings.url_of("inventory"), "/products", query)
+
+
+@app.page("/ui/dead-letters/{service}")
+class PeerDeadLetters(ServiceView):
+    @Operation(
+        "The dead letters of inventory or payment, read for the page", {200: None}, query=Page
+    )
+    async def get(self, request: Request, service: str) -> Response:
+        page = self.query(request, Page)
+        if service not in PEERS:
+            raise NotFound(f"no service {service!r}: one of {', '.join(PEERS)}")
+        query = {"limit": str(page.limit), "offset": str(page.offset)}
+        return await read_peer(app, app.settings.url_of(service), "/dead-letters", query)
