@@ -95,6 +95,9 @@ def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]
         for service in ("order", "inventory", "payment")
     }
     workers["payment"].env["OMS_PAYMENT_TIMEOUT"] = PAYMENT_TIMEOUT_S
+    # The saga page of the order service reads the others where they listen here.
+    for peer in ("inventory", "payment"):
+        workers["order"].env[f"OMS_{peer.upper()}_URL"] = workers[peer].url
     try:
         for worker in workers.values():
             worker.start()

@@ -147,7 +147,6 @@ async function select(id) {
 
 function renderDetails(order) {
   $("#details").hidden = false;
-  $("#details").dataset.status = order.status;
   $("#details-id").textContent = order.id;
   const items = order.items.map((item) => `${item.quantity} × ${item.product_id}`).join(", ");
   const summary = [order.status, order.amount && `amount ${order.amount}`, items, order.reason];
