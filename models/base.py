@@ -134,6 +134,13 @@ class Page(Model):
         return field is None or getattr(self, field) in (None, getattr(value, field))
 
 
+class Scope(Model):
+    """Query of what is merged across a service's workers without paging (a live stream):
+    `scope=local`, set by one worker asking another, keeps that worker's own only."""
+
+    scope: Literal["local"] | None = None
+
+
 T = TypeVar("T")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from pathlib import Path
 
@@ -9,12 +10,12 @@ from faust.web import Request, Response
 
 from apps.order.app import app, feed, orders
 from apps.platform.listed_table import Rebalanced
-from models.base import Listing, Page
+from models.base import Listing, Page, Scope
 from models.orders import Order, StatusCount
 from web.kit import sse
 from web.kit.base import ServiceView
 from web.kit.errors import NotFound, NotReady
-from web.kit.listing import Item, gather_page
+from web.kit.listing import Item, gather_page, other_workers
 from web.kit.openapi import Operation
 from web.kit.peers import read_peer
 
@@ -71,13 +72,24 @@ class SagaPage(ServiceView):
 class OrderEvents(ServiceView):
     @Operation(
         "Server-sent events: an `order` event (the order as GET /orders/{id} shows it) each "
-        "time this worker's agent changes an order; `end` before the stream closes",
+        "time an order changes, on any worker; `end` before the stream closes",
         {200: None},
+        query=Scope,
         media_type=sse.MEDIA_TYPE,
     )
     async def get(self, request: Request) -> Response:
-        with feed.subscribe() as subscription:
-            return await sse.stream(request, subscription, render)
+        local = self.query(request, Scope).scope == "local"
+        with feed.subscribe(render) as subscription:
+            # This worker's orders from its agent, the others' from their own streams,
+            # followed before this one opens: the page reads the orders once it opens.
+            others = [] if local else other_workers(app, orders.name)
+            followed = await sse.follow(app, others, request.path)
+            relays = [asyncio.ensure_future(sse.relay(other, subscription)) for other in followed]
+            try:
+                return await sse.stream(request, subscription)
+            finally:
+                for relay in relays:
+                    relay.cancel()
 
 
 @app.page("/ui/counts")

@@ -41,3 +41,6 @@ open_sagas = OpenSagas(app.settings.max_open_sagas)
 @app.on_partitions_assigned.connect
 async def count_only_owned_sagas(app: object, assigned: set[TP], **kwargs: object) -> None:
     open_sagas.keep_only(tp.partition for tp in assigned)
+    # The partitions moved: the live readers reconnect, and follow the workers that now
+    # hold them (see web/saga_page.py).
+    feed.end_all("rebalance")

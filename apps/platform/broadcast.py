@@ -1,6 +1,7 @@
 """Fan-out of what an agent writes to live readers (server-sent events), each bounded.
 
-An agent publishes each value it writes; every subscriber gets it. A reader that falls
+An agent publishes each value it writes; every subscriber gets it, as the subscriber's
+`render` makes it (text to send, say: made once per reader, not per event). A reader that falls
 `bound` values behind is ended rather than buffered without limit: the agent must never
 wait for a browser, and a reader that reconnects starts again from the current state.
 Ending every subscription (at shutdown, or after a rebalance) lets readers reconnect.
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 #: Values a subscriber may have waiting before it is ended as too slow.
 DEFAULT_BOUND = 2000
@@ -68,25 +70,28 @@ class Broadcast(Generic[T]):
 
     def __init__(self, bound: int = DEFAULT_BOUND) -> None:
         self._bound = bound
-        self._subscriptions: set[Subscription[T]] = set()
+        self._subscriptions: dict[Subscription[Any], Callable[[T], Any]] = {}
 
     def __len__(self) -> int:
         return len(self._subscriptions)
 
     def publish(self, value: T) -> None:
         """Hand `value` to every subscriber; never waits."""
-        for subscription in self._subscriptions:
-            subscription.put(value)
+        for subscription, render in self._subscriptions.items():
+            subscription.put(render(value))
 
     @contextmanager
-    def subscribe(self) -> Iterator[Subscription[T]]:
-        """A subscription for the `with` block: values published from now on."""
-        subscription: Subscription[T] = Subscription(self._bound)
-        self._subscriptions.add(subscription)
+    def subscribe(self, render: Callable[[T], U]) -> Iterator[Subscription[U]]:
+        """A subscription for the `with` block: values published from now on, rendered.
+
+        Others may put into it too (another worker's events, say).
+        """
+        subscription: Subscription[U] = Subscription(self._bound)
+        self._subscriptions[subscription] = render
         try:
             yield subscription
         finally:
-            self._subscriptions.discard(subscription)
+            del self._subscriptions[subscription]
 
     def end_all(self, reason: str) -> None:
         """End every subscription: its reader finishes what waits, then stops."""

@@ -4,6 +4,7 @@ losing a worker of each service mid-load loses no order."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 import signal
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.request import urlopen
 from uuid import uuid4
 
 import pytest
@@ -113,6 +115,28 @@ def test_orders_placed_through_one_worker_are_read_and_listed_through_the_other(
     poll(lambda: second_inventory.level(product) == (84, 0, 16), f"{product} at 84/0/16")
     tables = [w.get("/tables").body for w in cluster["inventory"]]
     assert tables[0] == tables[1]
+
+
+def test_the_saga_pages_stream_on_either_worker_carries_the_orders_of_both(
+    cluster: dict[str, list[Worker]],
+) -> None:
+    first_order, second_order = cluster["order"]
+    product = new_product(cluster["inventory"][0], stock=100)
+    confirmed: set[str] = set()
+
+    # 16 orders on 8 partitions: some are owned by each worker (all on one: p = 3e-5).
+    # The stream opens once the other worker's is followed: nothing placed after is missed.
+    with urlopen(f"{first_order.url}/ui/events", timeout=60) as stream:
+        ids = {place(second_order.url, product, uuid4().hex) for _ in range(16)}
+        while not ids <= confirmed:
+            line = stream.readline().decode()  # the heartbeat bounds the wait
+            assert line, f"the stream ended before {ids - confirmed} were seen CONFIRMED"
+            if line.startswith("data:") and '"status":"CONFIRMED"' in line:
+                confirmed.add(json.loads(line.removeprefix("data:"))["id"])
+
+    counts = [w.get("/ui/counts").body for w in cluster["order"]]
+    assert counts[0] == counts[1]
+    assert counts[0]["total"] == first_order.get("/orders?limit=1").body["total"]
 
 
 @pytest.mark.parametrize("service", SERVICES)
