@@ -9,6 +9,7 @@ const BUCKET_MS = 5000;
 const FLUSH_MS = 100; // events are applied in batches: one repaint per batch, not per event
 const SETTLED = new Set(["CONFIRMED", "FAILED", "CANCELLED"]);
 const STATUSES = ["PENDING", "RESERVED", "CONFIRMED", "FAILED", "CANCELLING", "CANCELLED"];
+const FLASH = [{ backgroundColor: "#fff7c2" }, { backgroundColor: "transparent" }];
 
 const shown = new Map(); // order id -> order, the newest MAX_ROWS
 const rows = new Map(); // order id -> its <tr>
@@ -122,10 +123,9 @@ function fillRow(row, order) {
     el("td", {}, new Date(ms(order.updated_at)).toLocaleTimeString()),
     el("td", { class: "reason", title: order.reason ?? "" }, order.reason ?? ""),
   );
-  row.classList.remove("changed");
-  void row.offsetWidth; // restart the flash animation
-  row.classList.add("changed");
-  if (order.id === selected) row.classList.add("selected");
+  // An animation, not a class toggled off and on: that would force a layout per row.
+  row.animate(FLASH, { duration: 1000, easing: "ease-out" });
+  row.classList.toggle("selected", order.id === selected);
 }
 
 function cell(child) {
@@ -271,8 +271,10 @@ function percentile(sorted, p) {
 
 function drawChart() {
   const now = Date.now();
+  // Both lists are in time order: what fell out of the window is a prefix.
   for (const list of [placed, settled]) {
-    while (list.length && (list[0].at ?? list[0]) < now - WINDOW_MS) list.shift();
+    const kept = list.findIndex((sample) => (sample.at ?? sample) >= now - WINDOW_MS);
+    list.splice(0, kept < 0 ? list.length : kept);
   }
   const buckets = WINDOW_MS / BUCKET_MS;
   const placedPer = new Array(buckets).fill(0);
