@@ -1,11 +1,4 @@
-"""Fan-out of what an agent writes to live readers (server-sent events), each bounded.
-
-An agent publishes each value it writes; every subscriber gets it, as the subscriber's
-`render` makes it (text to send, say: made once per reader, not per event). A reader that falls
-`bound` values behind is ended rather than buffered without limit: the agent must never
-wait for a browser, and a reader that reconnects starts again from the current state.
-Ending every subscription (at shutdown, or after a rebalance) lets readers reconnect.
-"""
+"""Fan-out of what an agent writes to live readers (server-sent events), each bounded."""
 
 from __future__ import annotations
 
@@ -66,7 +59,13 @@ class Subscription(Generic[T]):
 
 
 class Broadcast(Generic[T]):
-    """Values published to every current subscriber."""
+    """Values published to every current subscriber, as its own `render` makes them.
+
+    A reader that falls `bound` values behind is ended rather than buffered without
+    limit: the agent must never wait for a browser, and a reader that reconnects starts
+    again from the current state. Ending every subscription (at shutdown, or after a
+    rebalance) lets the readers reconnect.
+    """
 
     def __init__(self, bound: int = DEFAULT_BOUND) -> None:
         self._bound = bound

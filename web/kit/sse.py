@@ -1,5 +1,4 @@
-"""Server-sent events: a subscription's events streamed to a browser's EventSource, and
-the events of the other workers of a service relayed into it."""
+"""Server-sent events to a browser's EventSource, and the other workers' relayed into them."""
 
 from __future__ import annotations
 
