@@ -19,7 +19,7 @@ from web.kit.listing import Item, gather_page, other_workers
 from web.kit.openapi import Operation
 from web.kit.peers import read_peer
 
-#: The page's HTML, script and style, served from the repository: no CDN, no internet.
+#: The page's HTML, scripts and style, served from the repository: no CDN, no internet.
 ASSETS = Path(__file__).parent / "ui"
 #: The statuses in the order the saga reaches them, as the page and the counts show them.
 STATUSES = ("PENDING", "RESERVED", "CONFIRMED", "FAILED", "CANCELLING", "CANCELLED")
