@@ -1,4 +1,4 @@
-"""The saga page at /ui: orders as they move, counts by status, stock and dead letters."""
+"""The saga page at / and /ui: orders as they move, counts by status, stock and dead letters."""
 
 from __future__ import annotations
 
@@ -66,6 +66,11 @@ class SagaPage(ServiceView):
     )
     async def get(self, request: Request) -> Response:
         return self.html(page_html())
+
+
+@app.page("/")
+class FrontPage(SagaPage):
+    """The order service's front page is the saga page."""
 
 
 @app.page("/ui/events")

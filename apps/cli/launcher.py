@@ -150,6 +150,7 @@ async def start_system(
     for name in SERVICES:
         urls = ", ".join(worker_urls(settings, name))
         supervisor.log(f"{name:<10} {urls}")
+    supervisor.log(f"saga page  {worker_urls(settings, 'order')[0]}/")
     supervisor.log(f"ready in {time.monotonic() - began:.1f} s; Ctrl-C stops everything")
 
 

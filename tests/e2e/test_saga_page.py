@@ -127,3 +127,13 @@ def test_the_page_keeps_only_the_newest_rows_while_hundreds_of_orders_pass(
     expect(row(page, newest).locator(".status")).to_have_text("CONFIRMED")
     expect(page.locator("#total")).to_have_text(str(total(system)))
     assert page.evaluate("window.sagaPage.shown.size") == MAX_ROWS
+
+
+def test_the_order_services_front_page_is_the_saga_page(browser: Browser, system: System) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(f"{system.order.url}/")
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+        expect(page.locator("#total")).to_have_text(str(total(system)))
+    finally:
+        page.close()
