@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from apps.order import core
@@ -25,9 +26,12 @@ async def apply_order_input(event: Any) -> Decision[Order]:
     message = event.value
     before = orders.get(message.order_id)
     decision = core.decide(before, message, utcnow(), reply_address(event))
-    await apply(app, orders, message.order_id, before, decision)
-    if decision.changed and decision.state is not None:
-        open_sagas.note(event.message.partition, decision.state)
-        watch.changed(message.order_id)
-        feed.publish(decision.state)
+    await apply(app, orders, message.order_id, before, decision, partial(written, event))
     return decision
+
+
+def written(event: Any, order: Order) -> None:
+    """What this worker keeps beside the table follows each order it writes."""
+    open_sagas.note(event.message.partition, order)
+    watch.changed(order.id)
+    feed.publish(order)

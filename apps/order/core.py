@@ -8,7 +8,8 @@ Events come from several topics, so in any order. Each one records a fact (price
 payment status, stock released, payment settled), and the status follows from the
 facts, only ever forward. A cancellation finishes when the payment is settled
 (cancelled, refunded or failed) and the stock is back; then ORDER.CANCELLED_CONFIRMED.
-A repeated event changes nothing.
+A repeated event changes nothing, and says again what the order's state owes (its
+creation, its cancel request, its confirmation): the first sending may have been lost.
 """
 
 from __future__ import annotations
@@ -129,21 +130,27 @@ def _place(
 def _cancel(order: Order | None, now: datetime, reply_to: ReplyAddress | None) -> Decision[Order]:
     if order is None:
         return _refuse(None, reply_to, "NOT_FOUND", "no such order")
+    requested = OrderCancelRequested(
+        event_id=event_id(order.id, "ORDER.CANCEL_REQUESTED"), order_id=order.id, occurred_at=now
+    )
+    if order.status == "CANCELLING":  # a repeat: answered alike, its request said again
+        return replace(answered(order, reply_to, OrderReply(order=order)), events=(requested,))
     if order.status not in CANCELLABLE:
         message = f"a {order.status} order cannot be cancelled"
         return _refuse(order, reply_to, "NOT_CANCELLABLE", message)
     cancelling = _move(order, CANCELLABLE, "CANCELLING", f"DELETE /orders/{order.id}", now)
-    requested = OrderCancelRequested(
-        event_id=event_id(order.id, "ORDER.CANCEL_REQUESTED"), order_id=order.id, occurred_at=now
-    )
     reply = OrderReply(order=cancelling)
     return replace(answered(cancelling, reply_to, reply), changed=True, events=(requested,))
 
 
 def _finish_cancellation(before: Order, order: Order, now: datetime) -> Decision[Order]:
-    events: tuple[Event, ...] = ()
     if order.status == "CANCELLING" and order.payment_settled and order.stock_released:
         order = _move(order, {"CANCELLING"}, "CANCELLED", "stock released, payment settled", now)
+    changed = order.model_dump(exclude={"updated_at"}) != before.model_dump(exclude={"updated_at"})
+    # The confirmation goes with the step to CANCELLED, and again with any repeat after
+    # it: the first sending may have been lost (one fact: its event id does not change).
+    events: tuple[Event, ...] = ()
+    if order.status == "CANCELLED":
         events = (
             OrderCancelledConfirmed(
                 event_id=event_id(order.id, "ORDER.CANCELLED_CONFIRMED"),
@@ -151,7 +158,6 @@ def _finish_cancellation(before: Order, order: Order, now: datetime) -> Decision
                 occurred_at=now,
             ),
         )
-    changed = order.model_dump(exclude={"updated_at"}) != before.model_dump(exclude={"updated_at"})
     return Decision(order if changed else before, changed=changed, events=events)
 
 

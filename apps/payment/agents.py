@@ -42,9 +42,7 @@ async def apply_payment_input(event: Any) -> Decision[Payment]:
     message = event.value
     before = payments.get(message.order_id)
     decision = payment_rules.decide(before, message, utcnow(), reply_address(event))
-    await apply(app, payments, message.order_id, before, decision)
-    if decision.changed and decision.state is not None:
-        timeout_timer.note(decision.state)
+    await apply(app, payments, message.order_id, before, decision, timeout_timer.note)
     return decision
 
 

@@ -18,6 +18,7 @@ from apps.platform.adjusted_app import AdjustedApp, broker_options
 from apps.platform.broker_wait import wait_for_broker
 from apps.platform.dead_letter_log import keep_dead_letters
 from apps.platform.dead_letters import DeadLetteringTopic
+from apps.platform.fault_injection import FaultInjector
 from apps.platform.json_logs import logging_options
 from apps.platform.replies import PromptReplyConsumer
 from apps.platform.settings import (
@@ -56,6 +57,13 @@ class ServiceApp(AdjustedApp):
         self._outbound: dict[str, faust.TopicT] = {}
         #: Set once the producer knows the changelogs' partitions (see `readiness`).
         self.routing_ready = asyncio.Event()
+        #: Off unless the fault suite sets it (see `fault_injection`).
+        self.faults = FaultInjector(
+            settings.fault_handler_failures,
+            settings.fault_crash_after_sends,
+            restarts=settings.restarts,
+        )
+        metrics.RESTARTS.set(settings.restarts)
         super().__init__(app_id(service), settings, **options)
 
     async def on_first_start(self) -> None:

@@ -8,7 +8,6 @@ collector over the app, asked at each scrape (see `WorkerGauges`).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -60,7 +59,6 @@ RESTARTS = Gauge(
     "oms_worker_restarts",
     "How many times `oms up` started this worker again after it died (OMS_RESTARTS).",
 )
-RESTARTS.set(int(os.environ.get("OMS_RESTARTS", "0") or 0))
 
 
 def handled(topic: str, seconds: float, *, dead_lettered: bool) -> None:

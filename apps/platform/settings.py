@@ -86,6 +86,12 @@ class Settings:
     log_level: str = "info"
     #: text or json (one object a line, naming the event being handled).
     log_format: str = "text"
+    #: How many times `oms up` started this worker again after it died (it sets this).
+    restarts: int = 0
+    #: The fault suite's (see fault_injection.py): the share of decisions that fail
+    #: after their write, and the decision with sends after which the worker crashes.
+    fault_handler_failures: float = 0.0
+    fault_crash_after_sends: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -131,6 +137,10 @@ class Settings:
             raise ValueError(f"{PREFIX}PAYMENT_TIMEOUT and {PREFIX}PAYMENT_LIMIT must be positive")
         if self.replication_factor < 1:
             raise ValueError(f"{PREFIX}REPLICATION_FACTOR must be at least 1")
+        if not 0 <= self.fault_handler_failures < 1:
+            raise ValueError(f"{PREFIX}FAULT_HANDLER_FAILURES must be within 0..1 (a share)")
+        if self.fault_crash_after_sends < 0 or self.restarts < 0:
+            raise ValueError(f"{PREFIX}FAULT_CRASH_AFTER_SENDS and {PREFIX}RESTARTS must be >= 0")
         for name, url in (("INVENTORY_URL", self.inventory_url), ("PAYMENT_URL", self.payment_url)):
             if url and not url.startswith(("http://", "https://")):
                 raise ValueError(f"{PREFIX}{name} must be an http:// or https:// URL, not {url!r}")

@@ -42,16 +42,26 @@ async def each_event(
 
 
 async def apply(
-    app: ServiceApp, table: Any, key: str, before: Model | None, decision: Decision[Any]
+    app: ServiceApp,
+    table: Any,
+    key: str,
+    before: Model | None,
+    decision: Decision[T],
+    written: Callable[[T], None] | None = None,
 ) -> None:
     """Carry out `decision` about `key`: write, send commands and events, then answer.
 
     The write comes first, so every message the decision sends follows the state that
     explains it; the replies come last, so a caller that reads back sees it all.
+    `written` is told each value written, at once: what a worker keeps beside its table
+    follows the write even when a send fails after it (the retry finds no change to make).
     """
     after = decision.state
     if decision.changed and after is not None:
         table[key] = after
+        if written is not None:
+            written(after)
+        app.faults.after_write(f"{table.name} {key}")
         status = getattr(after, "status", None)
         if status is not None and status != getattr(before, "status", None):
             # A line per step cost a tenth of a worker's CPU (py-spy): the steps are
@@ -62,8 +72,11 @@ async def apply(
             )
             if settled:
                 metrics.settled(table.name, status, getattr(after, "reason", None))
-    for message in (*decision.commands, *decision.events):
+    messages = (*decision.commands, *decision.events)
+    for message in messages:
         await app.publish(message)
+    if messages:
+        await app.faults.maybe_crash(app, f"what {table.name} {key} decided")
     for address, reply in decision.replies:
         if (error := getattr(reply, "error", None)) is not None:
             logger.info("%s %s refused: %s", table.name, key, error)

@@ -14,6 +14,8 @@ import pytest
 from apps.inventory import app as inventory_app
 from apps.order import app as order_app
 from apps.payment import app as payment_app
+from apps.platform.fault_injection import FaultInjector
+from tests.chance import Draws
 
 Sent = list[tuple[str, Any, Any]]
 
@@ -38,3 +40,12 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
 
     monkeypatch.setattr(faust.Topic, "send", record)
     return records
+
+
+@pytest.fixture
+def fail_once_after_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next decision that writes fails after its write, as a broker error would; the
+    ones after it do not."""
+    for app in (order_app, inventory_app, payment_app):
+        faults = FaultInjector(handler_failures=0.5, chance=Draws(0.0))
+        monkeypatch.setattr(app, "faults", faults)

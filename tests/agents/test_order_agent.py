@@ -116,6 +116,20 @@ async def test_an_order_counts_as_an_open_saga_until_it_settles(agent: Any, sent
     assert orders.get(order_id).status == "CONFIRMED" and len(open_sagas) == before
 
 
+@pytest.mark.usefixtures("fail_once_after_write")
+async def test_a_failure_after_the_write_is_tried_again_and_sends_what_the_write_owed(
+    agent: Any, sent: Sent
+) -> None:
+    order_id = new_order_id()
+    before = len(open_sagas)
+
+    await put(agent, place(order_id), partition=4)
+
+    assert orders.get(order_id).status == "PENDING"
+    assert [key for topic, key, _ in sent if topic == "ORDER.CREATED"] == [order_id]
+    assert len(open_sagas) == before + 1  # noted with the write, not lost with the send
+
+
 async def test_only_the_outcome_of_an_order_is_logged_at_info(
     agent: Any, sent: Sent, caplog: pytest.LogCaptureFixture
 ) -> None:

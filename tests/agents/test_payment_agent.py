@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from apps.payment.agents import call_gateway, take_payments
+from apps.payment.agents import call_gateway, take_payments, timeout_timer
 from apps.payment.app import payments
 from models.payments import Charge, GatewayAnswered
 from tests.agents.conftest import Sent
@@ -50,6 +50,21 @@ async def test_the_gateways_answer_completes_the_payment(agent: Any, sent: Sent)
     await put(agent, answer, partition=2)
 
     assert payments.get(order_id).status == "COMPLETED"
+
+
+@pytest.mark.usefixtures("fail_once_after_write")
+async def test_a_failure_after_the_write_still_asks_the_gateway_once_the_event_is_tried_again(
+    agent: Any, sent: Sent
+) -> None:
+    order_id = new_order_id()
+    await put(agent, order_created(order_id, "tok_ok"), partition=3)
+
+    await put(agent, inventory_reserved(order_id, "9.90"), partition=3)
+
+    assert payments.get(order_id).status == "PENDING"
+    charges = [key for topic, key, _ in sent if topic == "payment.gateway-requests"]
+    assert charges == [order_id]
+    assert order_id in (timeout_timer.pending or {order_id})
 
 
 async def test_a_reservation_on_another_partition_than_its_order_finds_no_token(

@@ -40,7 +40,13 @@ def can_bind(port: int) -> bool:
 
 
 @pytest.fixture
-def oms_up(tmp_path: Path) -> Iterator[tuple[System, Path]]:
+def oms_env() -> dict[str, str]:
+    """More environment for `oms up` and its workers (a test parametrizes it)."""
+    return {}
+
+
+@pytest.fixture
+def oms_up(tmp_path: Path, oms_env: dict[str, str]) -> Iterator[tuple[System, Path]]:
     """`oms up` on a broker of its own (`--broker-url`) and ports of its own; its log."""
     broker = Broker(log=tmp_path / "tansu.log").start()
     base, data_dir, log = free_base_port(), tmp_path / "data", tmp_path / "oms-up.log"
@@ -51,7 +57,7 @@ def oms_up(tmp_path: Path) -> Iterator[tuple[System, Path]]:
             [str(oms), "up", "--broker-url", broker.url],
             stdout=sink,
             stderr=subprocess.STDOUT,
-            env={**env, "OMS_PARTITIONS": "2"},
+            env={**env, "OMS_PARTITIONS": "2", **oms_env},
             start_new_session=True,
         )
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_healing import oms_up  # noqa: F401 - the system each scenario runs on
+from tests.e2e.test_healing import oms_env, oms_up  # noqa: F401 - the system scenarios run on
 
 
 @dataclass(frozen=True)

@@ -5,20 +5,28 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from tests.processes import http
 
+#: Orders a second while faults are injected.
+RATE = 4.0
 #: Answers after which a careful client asks again with the same key.
 RETRIED = {429, 500, 502, 503, 504}
 
 
 class SteadyLoad:
-    """Places `rate` orders a second of one product until stopped; the ids it placed."""
+    """Places `rate` orders a second of one product until stopped, paid with `tokens` in
+    turn; the ids it placed, and the token of each."""
 
-    def __init__(self, order_url: str, product: str, rate: float) -> None:
+    def __init__(
+        self, order_url: str, product: str, rate: float, tokens: Sequence[str] = ("tok_ok",)
+    ) -> None:
         self.order_url, self.product, self.rate = order_url, product, rate
+        self.tokens = tokens
         self.ids: list[str] = []
+        self.token_of: dict[str, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -33,7 +41,11 @@ class SteadyLoad:
     def _run(self) -> None:
         n = 0
         while not self._stop.is_set():
-            self.ids.append(place_carefully(self.order_url, self.product, f"{self.product}-{n}"))
+            token = self.tokens[n % len(self.tokens)]
+            key = f"{self.product}-{n}"
+            order_id = place_carefully(self.order_url, self.product, key, token)
+            self.ids.append(order_id)
+            self.token_of[order_id] = token
             n += 1
             self._stop.wait(1 / self.rate)
 

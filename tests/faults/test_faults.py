@@ -14,27 +14,9 @@ import topics
 from apps.cli import control
 from tests.e2e.conftest import System
 from tests.faults.conftest import Row
-from tests.faults.load import SteadyLoad, place_carefully
-from tests.processes import check_holds, poll, publish
-
-#: Orders a second while faults are injected.
-RATE = 4.0
-
-
-def recovered(system: System, ids: list[str], since: float) -> float:
-    """Seconds from `since` (the last fault) until every order in `ids` has ended and
-    `oms check` holds."""
-    for order_id in ids:
-        system.settled(order_id)
-    check_holds(system.order.url, system.inventory.url, system.payment.url)
-    return time.monotonic() - since
-
-
-def assert_all_confirmed(system: System, product: str, stock: int, ids: list[str]) -> None:
-    """Every order in `ids` (one unit of `product` each) CONFIRMED, and the stock sold."""
-    orders = [system.settled(order_id) for order_id in ids]
-    assert all(order["status"] == "CONFIRMED" for order in orders)
-    assert system.level(product) == (stock - len(ids), 0, len(ids))
+from tests.faults.load import RATE, SteadyLoad, place_carefully
+from tests.faults.outcome import assert_all_confirmed, recovered
+from tests.processes import poll, publish
 
 
 def test_a_worker_killed_every_few_seconds_for_a_minute_loses_no_order(

@@ -41,6 +41,22 @@ def test_a_body_that_is_not_in_its_content_encoding_is_a_400(inventory: Worker) 
     assert (response.status, response.body["code"]) == (400, "INVALID_REQUEST")
 
 
+def test_a_body_in_a_content_encoding_the_worker_cannot_decode_is_a_415_in_the_error_shape(
+    inventory: Worker,
+) -> None:
+    response = inventory.post("/products", product(id="br-1"), headers={"Content-Encoding": "br"})
+
+    assert (response.status, response.body["code"]) == (415, "UNSUPPORTED_MEDIA_TYPE")
+    assert inventory.get("/products/br-1").status == 404
+
+
+def test_a_header_too_large_to_read_is_a_400_in_the_error_shape(inventory: Worker) -> None:
+    response = http("GET", f"{inventory.url}/products", headers={"X-Large": "a" * 10_000})
+
+    assert (response.status, response.body["code"]) == (400, "INVALID_REQUEST")
+    assert response.headers["Content-Type"].startswith("application/json")
+
+
 def test_a_body_said_to_be_a_form_is_a_415_in_the_error_shape(inventory: Worker) -> None:
     form = {"Content-Type": "application/x-www-form-urlencoded"}
 

@@ -79,36 +79,43 @@ class World:
     def busy(self) -> list[tuple[str, str]]:
         return [name for name, queue in self.queues.items() if queue]
 
-    def step(self, queue: tuple[str, str], *, again: bool = False) -> None:
-        """Deliver the head of `queue`; with `again`, it stays queued to come once more."""
+    def step(self, queue: tuple[str, str], *, again: bool = False, fails: bool = False) -> None:
+        """Deliver the head of `queue`; with `again`, it stays queued to come once more.
+
+        With `fails`, the handler fails after its write, so what it sent is lost, and the
+        message is handled again at once, at the same offset (the retry of a transient
+        error): only what the second try sends goes out.
+        """
         message = self.queues[queue][0] if again else self.queues[queue].popleft()
         if again:
             self.queues[queue].rotate(-1)  # the copy comes back after what is queued now
         kind, key = queue
-        if kind == "stock":
-            self._apply_stock(key, message)
-        else:
-            self._apply_reservation(key, message)
+        apply = self._apply_stock if kind == "stock" else self._apply_reservation
+        self.position += 1
+        if fails:
+            apply(key, message, lost=True)
+        apply(key, message)
 
     def settle(self) -> None:
         """Deliver everything, in queue order, until nothing is left."""
         while busy := self.busy():
             self.step(busy[0])
 
-    def _apply_stock(self, product_id: str, command: Any) -> None:
-        self.position += 1
+    def _apply_stock(self, product_id: str, command: Any, *, lost: bool = False) -> None:
         outcome = stock.decide(self.products.get(product_id), command, self.position)
         if outcome.changed:
             assert outcome.state is not None
             self.products[product_id] = outcome.state
-        for result in outcome.events:
+        for result in () if lost else outcome.events:
             self.send_order(result)
 
-    def _apply_reservation(self, order_id: str, message: Any) -> None:
+    def _apply_reservation(self, order_id: str, message: Any, *, lost: bool = False) -> None:
         decision = reservations.decide(self.reservations.get(order_id), message, NOW)
         if decision.changed:
             assert decision.state is not None
             self.reservations[order_id] = decision.state
+        if lost:
+            return
         for command in decision.commands:
             self.send_stock(command)
         self.events.extend(decision.events)

@@ -1,4 +1,5 @@
-"""Whatever the interleaving and the redeliveries, stock is never oversold or leaked."""
+"""Whatever the interleaving, the redeliveries and the handlers failing after their write,
+stock is never oversold or leaked."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def test_stock_stays_balanced_and_every_reservation_settles_consistently(
     while busy := world.busy():
         queue = schedule.draw(st.sampled_from(busy))
         redeliver = schedule.draw(st.integers(0, 9)) == 0  # one delivery in ten comes twice
-        world.step(queue, again=redeliver)
+        fails = schedule.draw(st.integers(0, 9)) == 0  # ... and one in ten fails after its write
+        world.step(queue, again=redeliver, fails=fails)
         world.check_stock_is_balanced()
 
     for order_id, reservation in world.reservations.items():

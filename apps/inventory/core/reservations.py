@@ -136,7 +136,9 @@ def _line_answered(
     if reservation is None or line is None or line.status != "REQUESTED":
         if isinstance(result, LineGranted) and (line is None or not line.keeps_hold):
             return Decision(reservation, commands=(give_back(result, now),))
-        return Decision(reservation)  # a repeated answer
+        if reservation is None:
+            return Decision(None)
+        return _repeat(reservation, now)  # a repeated answer
     if isinstance(result, LineGranted):
         answered = line.model_copy(update={"status": "GRANTED", "unit_price": result.unit_price})
     else:
@@ -163,8 +165,10 @@ def _line_settled(
     now: datetime,
 ) -> Decision[Reservation]:
     line = reservation.line_for(product_id) if reservation else None
-    if reservation is None or line is None or line.status not in expected:
-        return Decision(reservation)  # a repeated acknowledgement
+    if reservation is None:
+        return Decision(None)
+    if line is None or line.status not in expected:
+        return _repeat(reservation, now)  # a repeated acknowledgement
     settled = line.model_copy(update={"status": status})
     reservation = updated(reservation, now, lines=reservation.lines_with(settled))
     if any(line.status in expected for line in reservation.lines):

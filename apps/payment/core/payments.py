@@ -150,13 +150,17 @@ def _charge_answered(
             return Decision(captured, changed=True, commands=(refund_request(captured),))
         case "DECLINED", "PENDING":
             return _failed(payment, answer.reason or "DECLINED", now)
-        case _:  # PENDING at the gateway (it waits for a callback), or a repeated answer
+        case "PENDING", "PENDING":  # the gateway waits for the processor's callback
             return Decision(payment)
+        case _:  # a repeated answer: what the first owed may not have been sent
+            return _repeat(payment, now)
 
 
 def _refund_answered(payment: Payment | None, now: datetime) -> Decision[Payment]:
-    if payment is None or payment.refunded:
-        return Decision(payment)
+    if payment is None:
+        return Decision(None)
+    if payment.refunded:  # a repeated answer
+        return _repeat(payment, now)
     if payment.status == "REFUNDING":
         refunded = updated(payment, now, status="REFUNDED", refunded=True)
         return Decision(refunded, changed=True, events=facts(refunded, now))
@@ -166,8 +170,12 @@ def _refund_answered(payment: Payment | None, now: datetime) -> Decision[Payment
 def _timed_out(
     payment: Payment | None, timeout: TimeOutPayment, now: datetime
 ) -> Decision[Payment]:
-    if payment is None or payment.status != "PENDING" or payment.charged_at != timeout.charged_at:
-        return Decision(payment)  # answered, or charged again, since the timer looked
+    if payment is None:
+        return Decision(None)
+    if payment.status != "PENDING":  # answered since the timer looked, or a repeat
+        return _repeat(payment, now)
+    if payment.charged_at != timeout.charged_at:
+        return Decision(payment)  # charged again since the timer looked
     return _failed(payment, TIMEOUT, now)
 
 
@@ -205,6 +213,11 @@ def _change(
             payment, reply_to, PaymentReply(payment=payment, error="NOT_FOUND", message=message)
         )
     match payment.status, change.status:
+        case current, wanted if current == wanted:  # a repeat: the same answer again
+            return replace(_repeat(payment, now), replies=_replies(payment, reply_to))
+        case "REFUNDING", "REFUNDED":  # a repeat while the refund is under way
+            later = updated(payment, now, waiting=(*payment.waiting, *addresses(reply_to)))
+            return Decision(later, changed=True, commands=(refund_request(later),))
         case "PENDING", "COMPLETED":
             decision = _captured(payment, now)
         case "PENDING", "FAILED":
@@ -217,8 +230,14 @@ def _change(
             refusal = PaymentReply(payment=payment, error="NOT_ALLOWED", message=message)
             return answered(payment, reply_to, refusal)
     assert decision.state is not None
-    reply = PaymentReply(payment=decision.state)
-    return replace(decision, replies=tuple((address, reply) for address in addresses(reply_to)))
+    return replace(decision, replies=_replies(decision.state, reply_to))
+
+
+def _replies(
+    payment: Payment, reply_to: ReplyAddress | None
+) -> tuple[tuple[ReplyAddress, PaymentReply], ...]:
+    reply = PaymentReply(payment=payment)
+    return tuple((address, reply) for address in addresses(reply_to))
 
 
 # -- transitions ---------------------------------------------------------------------------
@@ -262,9 +281,14 @@ def _repeat(payment: Payment, now: datetime) -> Decision[Payment]:
     owed: tuple[GatewayRequest, ...] = ()
     if payment.status == "PENDING":
         owed = (charge_request(payment),)
-    elif payment.status == "REFUNDING":
+    elif payment.status == "REFUNDING" or _capture_to_give_back(payment):
         owed = (refund_request(payment),)
     return Decision(payment, commands=owed, events=facts(payment, now))
+
+
+def _capture_to_give_back(payment: Payment) -> bool:
+    """A charge captured after its payment was cancelled or failed, not yet refunded."""
+    return payment.captured and not payment.refunded and payment.status in {"CANCELLED", "FAILED"}
 
 
 def _answer_waiting(decision: Decision[Payment], now: datetime) -> Decision[Payment]:

@@ -1,0 +1,31 @@
+"""How a fault scenario ends: every order settled, `oms check` holding, nothing left aside."""
+
+from __future__ import annotations
+
+import time
+
+from tests.e2e.conftest import System
+from tests.processes import check_holds
+
+
+def recovered(system: System, ids: list[str], since: float) -> float:
+    """Seconds from `since` (the last fault) until every order in `ids` has ended and
+    `oms check` holds."""
+    for order_id in ids:
+        system.settled(order_id)
+    check_holds(system.order.url, system.inventory.url, system.payment.url)
+    return time.monotonic() - since
+
+
+def assert_all_confirmed(system: System, product: str, stock: int, ids: list[str]) -> None:
+    """Every order in `ids` (one unit of `product` each) CONFIRMED, and the stock sold."""
+    orders = [system.settled(order_id) for order_id in ids]
+    assert all(order["status"] == "CONFIRMED" for order in orders)
+    assert system.level(product) == (stock - len(ids), 0, len(ids))
+
+
+def assert_no_dead_letters(system: System) -> None:
+    """Nothing was put aside: every event was handled, however often it came."""
+    for worker in (system.order, system.inventory, system.payment):
+        letters = worker.get("/dead-letters?limit=10").body
+        assert letters["total"] == 0, (worker.service, letters["items"])

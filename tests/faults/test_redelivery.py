@@ -1,0 +1,80 @@
+"""A redelivery storm: every service's consumer group rewound to the start and every event
+handled again, under a steady load; what was settled before stays exactly as it was."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.conftest import System, running_system
+from tests.faults.conftest import Row
+from tests.faults.load import RATE, SteadyLoad
+from tests.faults.outcome import assert_all_confirmed, assert_no_dead_letters, recovered
+from tests.faults.rewind import events_handled, rewind, table_digests
+from tests.processes import check_holds, poll
+
+#: What running_system gives every topic.
+PARTITIONS = 4
+#: Reservations that will not change again.
+ENDED = {"COMMITTED", "RELEASED", "REJECTED"}
+
+
+@pytest.fixture
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """A system of its own, whose workers the test stops and starts."""
+    with running_system(tmp_path_factory) as fresh:
+        yield fresh
+
+
+def settle(system: System, ids: list[str]) -> None:
+    """Wait until every order in `ids` has ended, and its reservation too."""
+    for order_id in ids:
+        system.settled(order_id)
+
+    def reservation_ended(order_id: str) -> bool:
+        return system.inventory.get(f"/reservations/{order_id}").body["status"] in ENDED
+
+    poll(lambda: all(map(reservation_ended, ids)), "every reservation ended")
+    check_holds(system.order.url, system.inventory.url, system.payment.url)
+
+
+def test_every_group_rewound_to_the_start_handles_every_event_again_and_changes_nothing(
+    system: System, report: list[Row]
+) -> None:
+    workers = [system.order, system.inventory, system.payment]
+    before_storm = system.product(stock=100_000)
+    tokens = ("tok_ok", "tok_declined", "tok_flaky")
+    with SteadyLoad(system.order.url, before_storm, RATE, tokens) as early:
+        poll(lambda: len(early.ids) >= 30, "30 orders placed")
+    settle(system, early.ids)
+    digests = {worker.service: table_digests(worker) for worker in workers}
+
+    during_storm = system.product(stock=100_000)
+    with SteadyLoad(system.order.url, during_storm, RATE) as load:
+        for worker in workers:
+            worker.stop()
+        replayed = {}
+        for worker in workers:
+            replayed[worker.service] = rewind(system.broker, worker.service, PARTITIONS)
+            worker.start()
+        for worker in workers:
+            worker.wait_ready()
+        rewound = time.monotonic()
+        poll(
+            lambda: all(events_handled(w) >= replayed[w.service] for w in workers),
+            "every event on the topics when the groups were rewound handled again",
+        )
+        placed = len(load.ids)
+        poll(lambda: len(load.ids) >= placed + 10, "orders placed after the storm")
+
+    seconds = recovered(system, load.ids, since=rewound)
+
+    left_out = {during_storm, *load.ids}
+    for worker in workers:
+        assert table_digests(worker, left_out) == digests[worker.service], worker.service
+    assert_all_confirmed(system, during_storm, 100_000, load.ids)
+    assert_no_dead_letters(system)
+    orders = len(early.ids) + len(load.ids)
+    report.append(Row("every group rewound and replayed", orders, sum(replayed.values()), seconds))
