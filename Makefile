@@ -16,8 +16,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: $(INSTALLED)
 	$(BIN)/oms up
 
+# Every level of tests, then the fault suite (its table of how the system recovered last).
 test: $(INSTALLED) $(CHROMIUM) check
 	$(BIN)/pytest
+	$(BIN)/pytest -m faults
 
 # One level of the test pyramid at a time: make test-unit, test-agents, test-integration, test-e2e.
 $(addprefix test-,$(LEVELS)): test-%: $(INSTALLED)

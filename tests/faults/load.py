@@ -28,14 +28,17 @@ class SteadyLoad:
         self.ids: list[str] = []
         self.token_of: dict[str, str] = {}
         self._stop = threading.Event()
+        self._abandon = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> SteadyLoad:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, failed: type[BaseException] | None, *exc: Any) -> None:
         self._stop.set()
+        if failed is not None:  # the test failed: its error matters, not the last order
+            self._abandon.set()
         self._thread.join()
 
     def _run(self) -> None:
@@ -43,19 +46,28 @@ class SteadyLoad:
         while not self._stop.is_set():
             token = self.tokens[n % len(self.tokens)]
             key = f"{self.product}-{n}"
-            order_id = place_carefully(self.order_url, self.product, key, token)
+            order_id = place_carefully(self.order_url, self.product, key, token, self._abandon)
+            if order_id is None:
+                return
             self.ids.append(order_id)
             self.token_of[order_id] = token
             n += 1
             self._stop.wait(1 / self.rate)
 
 
-def place_carefully(order_url: str, product: str, key: str, token: str = "tok_ok") -> str:
-    """Place an order for one `product` under `key`, asking until it exists; its id."""
+def place_carefully(
+    order_url: str,
+    product: str,
+    key: str,
+    token: str = "tok_ok",
+    abandon: threading.Event | None = None,
+) -> str | None:
+    """Place an order for one `product` under `key`, asking until it exists; its id
+    (None if `abandon` is set meanwhile)."""
     line = {"product_id": product, "quantity": 1}
     body = {"customer_id": "c1", "items": [line], "payment_token": token}
     url, headers = f"{order_url}/orders", {"Idempotency-Key": key}
-    while True:
+    while abandon is None or not abandon.is_set():
         try:
             response = http("POST", url, body, headers=headers)
         except OSError:  # the worker is down: ask again
@@ -65,3 +77,4 @@ def place_carefully(order_url: str, product: str, key: str, token: str = "tok_ok
             return str(response.body["id"])
         assert response.status in RETRIED, (response.status, response.body)
         time.sleep(0.2)
+    return None

@@ -10,7 +10,7 @@ from collections.abc import Collection
 
 import aiokafka
 from aiokafka import TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 
 import topics
 from apps.cli.rest import every_item
@@ -23,30 +23,50 @@ def topics_read_by(service: str) -> list[str]:
     return [spec.name for spec in topics.ALL if service in spec.readers]
 
 
+class AsFaust(RoundRobinPartitionAssignor):
+    """Round robin, under the name of Faust's assignor: Tansu keeps a group's protocol
+    after its members left, and refuses a member of another."""
+
+    name = "faust"
+
+
 def rewind(broker: Broker, service: str, partitions: int) -> int:
-    """Commit offset 0 for `service`'s group on every partition it reads, once its workers
-    have left the group; how many events that puts before the group again."""
+    """Commit offset 0 for `service`'s group on every partition it reads, with its workers
+    stopped; how many events that puts before the group again.
+
+    Tansu takes a commit only from a member of the group (not aiokafka's commit for a
+    manual assignment), so this joins the group, alone, and takes every partition.
+    """
     names = topics_read_by(service)
-    tps = [TopicPartition(name, partition) for name in names for partition in range(partitions)]
+    everything = {TopicPartition(name, p) for name in names for p in range(partitions)}
 
     async def commit_the_start() -> bool:
         consumer = aiokafka.AIOKafkaConsumer(
+            *names,
             bootstrap_servers=f"{HOST}:{broker.port}",
             group_id=app_id(service),
             enable_auto_commit=False,
+            # As the workers: a short session keeps Tansu's join short (BROKER.md).
+            session_timeout_ms=3000,
+            heartbeat_interval_ms=500,
+            partition_assignment_strategy=(AsFaust,),
         )
-        await consumer.start()
         try:
-            consumer.assign(tps)
-            await consumer.commit(dict.fromkeys(tps, 0))
-            return all([await consumer.committed(tp) == 0 for tp in tps])
-        except KafkaError:  # the stopped workers are still members: not yet
-            return False
+            await consumer.start()
+            while consumer.assignment() != everything:
+                await consumer.getmany(timeout_ms=100)
+            await consumer.commit(dict.fromkeys(everything, 0))
+            return all([await consumer.committed(tp) == 0 for tp in everything])
         finally:
             await consumer.stop()
 
     poll(lambda: asyncio.run(commit_the_start()), f"{service}'s group rewound")
     return len(read_events(broker, names))
+
+
+def events_on_topics(broker: Broker, worker: Worker) -> int:
+    """How many events are on the topics the worker's service reads."""
+    return len(read_events(broker, topics_read_by(worker.service)))
 
 
 def events_handled(worker: Worker) -> int:

@@ -137,7 +137,7 @@ def test_an_operator_refund_answers_once_refunded_and_tells_the_saga(
     again = payment.put("/payments/status", {"order_id": order_id, "status": "REFUNDED"})
 
     assert (response.status, response.body["status"]) == (200, "REFUNDED")
-    assert (again.status, again.body["code"]) == (409, "TRANSITION_NOT_ALLOWED")
+    assert (again.status, again.body["status"]) == (200, "REFUNDED")  # a repeat, alike
     assert "PAYMENT.REFUNDED" in payment_events(broker, order_id, count=3)
 
 
