@@ -3,9 +3,30 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from tests.e2e.conftest import System
-from tests.processes import check_holds
+from tests.processes import Worker, check_holds, http, poll
+
+
+def every_worker_back(system: System, log: Path, deaths: int) -> None:
+    """Wait until `oms up` has started a worker again after each of `deaths`, and every
+    worker serves (a worker may be killed again before it served, so its log does not
+    say "serving again" once per death)."""
+
+    def serves(worker: Worker) -> bool:
+        try:
+            return http("GET", f"{worker.url}/health").status == 200
+        except OSError:  # not listening yet
+            return False
+
+    workers = (system.order, system.inventory, system.payment)
+    poll(
+        lambda: (
+            log.read_text().count(" started again (pid ") >= deaths and all(map(serves, workers))
+        ),
+        "every worker started again and serving",
+    )
 
 
 def recovered(system: System, ids: list[str], since: float) -> float:

@@ -15,7 +15,7 @@ from apps.cli import control
 from tests.e2e.conftest import System
 from tests.faults.conftest import Row
 from tests.faults.load import RATE, SteadyLoad, place_carefully
-from tests.faults.outcome import assert_all_confirmed, recovered
+from tests.faults.outcome import assert_all_confirmed, every_worker_back, recovered
 from tests.processes import poll, publish
 
 
@@ -37,7 +37,7 @@ def test_a_worker_killed_every_few_seconds_for_a_minute_loses_no_order(
                 os.kill(pid, signal.SIGKILL)
                 kills += 1
                 last_fault = time.monotonic()
-    poll(lambda: log.read_text().count("is serving again") >= kills, "every worker is back")
+    every_worker_back(system, log, deaths=kills)
 
     seconds = recovered(system, load.ids, since=last_fault)
 
