@@ -135,9 +135,12 @@ def test_payment_faults_mixed_in_end_each_order_as_its_payment_says(
             paid,
         )
         if token in ("tok_ok", "tok_flaky"):
-            assert order["status"] == "CONFIRMED", order
+            # Captured, unless the charge waited past the timeout while the payment
+            # worker was down: then it failed, and the capture is given back.
+            assert order["status"] == "CONFIRMED" or order["reason"] == "TIMEOUT", order
         elif token == "tok_declined":
-            assert (order["status"], order["reason"]) == ("FAILED", "CARD_DECLINED"), order
+            assert order["status"] == "FAILED", order
+            assert order["reason"] in ("CARD_DECLINED", "TIMEOUT"), order  # as above
         elif callback != "in time":  # none, or too late: the timeout came first
             assert (order["status"], order["reason"]) == ("FAILED", "TIMEOUT"), order
         confirmed += order["status"] == "CONFIRMED"
