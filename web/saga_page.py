@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 from pathlib import Path
+from typing import get_args
 
 from faust.web import Request, Response
 
 from apps.order.app import app, feed, orders
 from apps.platform.listed_table import Rebalanced
 from models.base import Listing, Page, Scope
-from models.orders import Order, StatusCount
+from models.orders import Order, OrderStatus, StatusCount
 from web.kit import sse
 from web.kit.base import ServiceView
 from web.kit.errors import NotFound, NotReady
@@ -22,7 +23,7 @@ from web.kit.peers import read_peer
 #: The page's HTML, scripts and style, served from the repository: no CDN, no internet.
 ASSETS = Path(__file__).parent / "ui"
 #: The statuses in the order the saga reaches them, as the page and the counts show them.
-STATUSES = ("PENDING", "RESERVED", "CONFIRMED", "FAILED", "CANCELLING", "CANCELLED")
+STATUSES = get_args(OrderStatus)
 #: The services whose dead letters the page reads through this one (its own it reads itself).
 PEERS = ("inventory", "payment")
 

@@ -46,12 +46,12 @@ class FaultInjector:
         #: How many handler failures were injected so far.
         self.failures = 0
 
-    def after_write(self, what: str) -> None:
+    def after_write(self, table: str, key: str) -> None:
         """Raise InjectedFault for the configured share of decisions."""
         if self.handler_failures and self._chance.random() < self.handler_failures:
             self.failures += 1
-            logger.warning("injected a handler failure after writing %s", what)
-            raise InjectedFault(f"injected after writing {what}")
+            logger.warning("injected a handler failure after writing %s %s", table, key)
+            raise InjectedFault(f"injected after writing {table} {key}")
 
     def crashes_after_these_sends(self) -> bool:
         """Whether the decision that just sent its messages is the one to crash after."""
@@ -60,11 +60,11 @@ class FaultInjector:
         self._decisions_sent += 1
         return self._decisions_sent == self.crash_at
 
-    async def maybe_crash(self, app: Any, what: str) -> None:
+    async def crash(self, app: Any, table: str, key: str) -> None:
         """Once the messages sent are on the broker, exit without committing an offset."""
-        if not self.crashes_after_these_sends():
-            return
         await app.producer.flush()
-        logger.warning("injected crash: %s was sent, its offset not committed", what)
+        logger.warning(
+            "injected crash: what %s %s decided was sent, its offset not committed", table, key
+        )
         logging.shutdown()
         os._exit(CRASH_EXIT_STATUS)

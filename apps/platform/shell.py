@@ -61,7 +61,7 @@ async def apply(
         table[key] = after
         if written is not None:
             written(after)
-        app.faults.after_write(f"{table.name} {key}")
+        app.faults.after_write(table.name, key)
         status = getattr(after, "status", None)
         if status is not None and status != getattr(before, "status", None):
             # A line per step cost a tenth of a worker's CPU (py-spy): the steps are
@@ -75,8 +75,8 @@ async def apply(
     messages = (*decision.commands, *decision.events)
     for message in messages:
         await app.publish(message)
-    if messages:
-        await app.faults.maybe_crash(app, f"what {table.name} {key} decided")
+    if messages and app.faults.crashes_after_these_sends():
+        await app.faults.crash(app, table.name, key)
     for address, reply in decision.replies:
         if (error := getattr(reply, "error", None)) is not None:
             logger.info("%s %s refused: %s", table.name, key, error)

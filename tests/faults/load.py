@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from tests.processes import http
+from tests.processes import http, poll
 
 #: Orders a second while faults are injected.
 RATE = 4.0
@@ -34,6 +34,11 @@ class SteadyLoad:
     def __enter__(self) -> SteadyLoad:
         self._thread.start()
         return self
+
+    def wait_for_more(self, count: int, what: str = "orders placed") -> None:
+        """Return once `count` more orders than now have been placed."""
+        placed = len(self.ids)
+        poll(lambda: len(self.ids) >= placed + count, f"{count} more {what}")
 
     def __exit__(self, failed: type[BaseException] | None, *exc: Any) -> None:
         self._stop.set()

@@ -29,12 +29,17 @@ def every_worker_back(system: System, log: Path, deaths: int) -> None:
     )
 
 
-def recovered(system: System, ids: list[str], since: float) -> float:
-    """Seconds from `since` (the last fault) until every order in `ids` has ended and
-    `oms check` holds."""
+def all_ended(system: System, ids: list[str]) -> None:
+    """Wait until every order in `ids` has ended and `oms check` holds."""
     for order_id in ids:
         system.settled(order_id)
     check_holds(system.order.url, system.inventory.url, system.payment.url)
+
+
+def recovered(system: System, ids: list[str], since: float) -> float:
+    """Seconds from `since` (the last fault) until every order in `ids` has ended and
+    `oms check` holds."""
+    all_ended(system, ids)
     return time.monotonic() - since
 
 

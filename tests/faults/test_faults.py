@@ -53,12 +53,12 @@ def test_the_broker_paused_past_the_session_timeout_loses_no_order(
     assert system.broker.process is not None
     broker = system.broker.process.pid
     with SteadyLoad(system.order.url, product, RATE) as load:
-        time.sleep(5)
+        load.wait_for_more(20)
         os.kill(broker, signal.SIGSTOP)  # 12 s: four times the 3 s session timeout
         time.sleep(12)
         os.kill(broker, signal.SIGCONT)
         resumed = time.monotonic()
-        time.sleep(5)
+        load.wait_for_more(20, "orders placed after the broker resumed")
 
     seconds = recovered(system, load.ids, since=resumed)
 
@@ -77,13 +77,13 @@ def test_poison_on_every_topic_is_dead_lettered_once_by_each_reader(
     product = system.product(stock=100_000)
     read = [spec for spec in topics.ALL if spec.readers]
     with SteadyLoad(system.order.url, product, RATE) as load:
-        time.sleep(2)
+        load.wait_for_more(8)
         for spec in read:
             publish(
                 system.broker, spec.name, [(f"poison-{n}", raw) for n, raw in enumerate(POISON)]
             )
         published = time.monotonic()
-        time.sleep(3)
+        load.wait_for_more(12, "orders placed after the poison")
 
     seconds = recovered(system, load.ids, since=published)
 

@@ -34,8 +34,7 @@ def test_a_worker_dying_after_its_sends_and_before_its_commit_does_nothing_twice
         poll(lambda: crashed() == SERVICES, "each worker crashed after its sends")
         last_fault = time.monotonic()
         poll(lambda: log.read_text().count("is serving again") >= SERVICES, "workers back")
-        placed = len(load.ids)
-        poll(lambda: len(load.ids) >= placed + 10, "orders placed on the revived workers")
+        load.wait_for_more(10, "orders placed on the revived workers")
 
     seconds = recovered(system, load.ids, since=last_fault)
 

@@ -114,12 +114,11 @@ def test_payment_faults_mixed_in_end_each_order_as_its_payment_says(
         SteadyLoad(system.order.url, product, RATE, TOKENS) as load,
         Processor(system, load) as processor,
     ):
-        poll(lambda: len(load.ids) >= 40, "40 orders placed")
+        load.wait_for_more(40)
         os.kill(control.pids(control.socket_path(system.order.data_dir))["payment"], signal.SIGKILL)
         last_fault = time.monotonic()
         poll(lambda: "is serving again" in log.read_text(), "the payment worker back")
-        placed = len(load.ids)
-        poll(lambda: len(load.ids) >= placed + 20, "orders placed after the restart")
+        load.wait_for_more(20, "orders placed after the restart")
 
     seconds = recovered(system, load.ids, since=last_fault)
 

@@ -11,9 +11,14 @@ import pytest
 from tests.e2e.conftest import System, running_system
 from tests.faults.conftest import Row
 from tests.faults.load import RATE, SteadyLoad
-from tests.faults.outcome import assert_all_confirmed, assert_no_dead_letters, recovered
+from tests.faults.outcome import (
+    all_ended,
+    assert_all_confirmed,
+    assert_no_dead_letters,
+    recovered,
+)
 from tests.faults.rewind import events_handled, events_on_topics, rewind, table_digests
-from tests.processes import check_holds, poll
+from tests.processes import poll
 
 #: What running_system gives every topic.
 PARTITIONS = 4
@@ -30,14 +35,12 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 
 def settle(system: System, ids: list[str]) -> None:
     """Wait until every order in `ids` has ended, and its reservation too."""
-    for order_id in ids:
-        system.settled(order_id)
+    all_ended(system, ids)
 
     def reservation_ended(order_id: str) -> bool:
         return system.inventory.get(f"/reservations/{order_id}").body["status"] in ENDED
 
     poll(lambda: all(map(reservation_ended, ids)), "every reservation ended")
-    check_holds(system.order.url, system.inventory.url, system.payment.url)
 
 
 def test_every_group_rewound_to_the_start_handles_every_event_again_and_changes_nothing(
@@ -47,7 +50,7 @@ def test_every_group_rewound_to_the_start_handles_every_event_again_and_changes_
     before_storm = system.product(stock=100_000)
     tokens = ("tok_ok", "tok_declined", "tok_flaky")
     with SteadyLoad(system.order.url, before_storm, RATE, tokens) as early:
-        poll(lambda: len(early.ids) >= 30, "30 orders placed")
+        early.wait_for_more(30)
     settle(system, early.ids)
     digests = {worker.service: table_digests(worker) for worker in workers}
 
@@ -62,8 +65,7 @@ def test_every_group_rewound_to_the_start_handles_every_event_again_and_changes_
         for worker in workers:
             worker.wait_ready()
         rewound = time.monotonic()
-        placed = len(load.ids)
-        poll(lambda: len(load.ids) >= placed + 10, "orders placed after the storm")
+        load.wait_for_more(10, "orders placed after the storm")
 
     seconds = recovered(system, load.ids, since=rewound)
     # Since they started again, the workers handled every event on their topics: those

@@ -13,7 +13,7 @@ def test_by_default_no_handler_fails_and_no_worker_crashes() -> None:
     faults = FaultInjector()
 
     for _ in range(1000):
-        faults.after_write("orders o-1")
+        faults.after_write("orders", "o-1")
 
     assert faults.failures == 0
     assert not any(faults.crashes_after_these_sends() for _ in range(1000))
@@ -22,10 +22,10 @@ def test_by_default_no_handler_fails_and_no_worker_crashes() -> None:
 def test_a_handler_fails_when_the_draw_falls_within_the_share() -> None:
     faults = FaultInjector(handler_failures=0.01, chance=Draws(0.5, 0.009, 0.01))
 
-    faults.after_write("orders o-1")
+    faults.after_write("orders", "o-1")
     with pytest.raises(InjectedFault, match="injected after writing orders o-2"):
-        faults.after_write("orders o-2")
-    faults.after_write("orders o-3")
+        faults.after_write("orders", "o-2")
+    faults.after_write("orders", "o-3")
 
     assert faults.failures == 1
 
