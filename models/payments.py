@@ -45,6 +45,9 @@ class Payment(Model):
     order_known: bool = False
     #: Whether inventory reserved the order, and so the saga waits for this payment.
     reserved: bool = False
+    #: Whether inventory rejected the order: nothing is charged for it any more, and
+    #: what a prepayment took is given back.
+    rejected: bool = False
     #: The amount inventory reserved (what the saga charges).
     amount: Money | None = None
     #: The amount a prepayment charged.
@@ -60,6 +63,12 @@ class Payment(Model):
     def charged(self) -> Decimal | None:
         """What the payment charges: the prepaid amount, or the one inventory reserved."""
         return self.prepaid if self.source == "prepayment" else self.amount
+
+    @property
+    def answers_saga(self) -> bool:
+        """Whether the saga waits for this payment's outcome: its order was reserved, or
+        rejected (a prepayment's refund or failure may be what a cancel waits for)."""
+        return self.reserved or self.rejected
 
     @property
     def exists(self) -> bool:
@@ -160,7 +169,7 @@ PaymentCommand = GatewayAnswered | TimeOutPayment | Prepay | ChangePaymentStatus
 
 class PaymentReply(Model):
     payment: Payment | None = None
-    error: Literal["NOT_FOUND", "EXISTS", "NOT_ALLOWED"] | None = None
+    error: Literal["NOT_FOUND", "EXISTS", "NOT_ALLOWED", "REJECTED"] | None = None
     message: str | None = None
 
 

@@ -30,6 +30,7 @@ REFUSALS: Refusals = {
     "NOT_FOUND": (NotFound, "NOT_FOUND"),
     "EXISTS": (Conflict, "PAYMENT_EXISTS"),
     "NOT_ALLOWED": (Conflict, "TRANSITION_NOT_ALLOWED"),
+    "REJECTED": (Conflict, "ORDER_REJECTED"),
 }
 
 

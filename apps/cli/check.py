@@ -85,6 +85,23 @@ def cancelled_orders_refunded(snapshot: Snapshot) -> list[str]:
     ]
 
 
+def failed_orders_keep_no_money(snapshot: Snapshot, saga_timeout: timedelta) -> list[str]:
+    """No FAILED order's payment stays taken (COMPLETED or REFUNDING) past the saga timeout.
+
+    An order fails on inventory's word before its payment service hears it, so a
+    prepayment is refunded a moment after the order failed, not with it.
+    """
+    kept = {"COMPLETED", "REFUNDING"}
+    return [
+        o["id"]
+        for o in snapshot.orders
+        if o["status"] == "FAILED"
+        and (payment := snapshot.payment_of.get(o["id"])) is not None
+        and payment["status"] in kept
+        and snapshot.now - datetime.fromisoformat(payment["updated_at"]) > saga_timeout
+    ]
+
+
 def invariants(saga_timeout: timedelta) -> list[tuple[str, Callable[[Snapshot], list[str]]]]:
     return [
         ("stock balanced: initial + added - removed = available + reserved + sold", stock_balanced),
@@ -95,6 +112,10 @@ def invariants(saga_timeout: timedelta) -> list[tuple[str, Callable[[Snapshot], 
         ),
         ("every CONFIRMED order has one COMPLETED payment of its amount", confirmed_orders_paid),
         ("every CANCELLED order that was paid is REFUNDED", cancelled_orders_refunded),
+        (
+            f"no FAILED order's payment kept for over {saga_timeout.total_seconds():g} s",
+            lambda snapshot: failed_orders_keep_no_money(snapshot, saga_timeout),
+        ),
     ]
 
 

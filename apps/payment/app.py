@@ -16,6 +16,7 @@ payment_inputs_topic = topics.bind(
     app,
     topics.ORDER_CREATED,
     topics.INVENTORY_RESERVED,
+    topics.INVENTORY_STATUS_UPDATE,
     topics.ORDER_CANCEL_REQUESTED,
     topics.PAYMENT_COMMANDS,
 )

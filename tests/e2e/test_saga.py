@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 
+from models.orders import order_id_for_key
 from tests.e2e.conftest import System
 
 
@@ -49,6 +52,55 @@ def test_an_order_inventory_cannot_meet_fails_and_takes_no_payment(
     assert system.payment_of(order["id"]).status == 404
     if not missing:
         assert system.level(product) == (stock, 0, 0)
+
+
+def test_a_prepaid_order_inventory_cannot_meet_fails_and_its_prepayment_is_refunded(
+    system: System,
+) -> None:
+    product = system.product(stock=1)
+    key = f"prepaid-{uuid4().hex}"  # the key names the order before it is placed
+    order_id = order_id_for_key(key)
+    prepaid = system.payment.post("/payments", {"order_id": order_id, "amount": "10.00"})
+    assert (prepaid.status, prepaid.body["status"]) == (201, "COMPLETED")
+
+    placed = system.order.post(
+        "/orders",
+        {"customer_id": "c1", "items": [{"product_id": product, "quantity": 2}]},
+        headers={"Idempotency-Key": key},
+    )
+    order = system.settled(placed.body["id"])
+
+    assert (order["id"], order["status"]) == (order_id, "FAILED")
+    system.poll(
+        lambda: system.payment_of(order_id).body["status"] == "REFUNDED",
+        f"the prepayment of {order_id} REFUNDED",
+    )
+    assert system.payment_of(order_id).body["reason"] == "ORDER_REJECTED"
+    system.poll(
+        lambda: system.order.get(f"/orders/{order_id}").body["payment_status"] == "REFUNDED",
+        f"{order_id} told its payment was REFUNDED",
+    )
+    assert system.level(product) == (1, 0, 0)
+
+
+def test_a_prepayment_after_inventory_rejected_the_order_is_refused_or_given_back(
+    system: System,
+) -> None:
+    product = system.product(stock=0)
+    order = system.settled(system.place("tok_ok", **{product: 1})["id"])
+    assert order["status"] == "FAILED"
+
+    prepaid = system.payment.post("/payments", {"order_id": order["id"], "amount": "5.00"})
+
+    # The payment service hears of the rejection in its own time, most often first.
+    if prepaid.status == 201:
+        system.poll(
+            lambda: system.payment_of(order["id"]).body["status"] == "REFUNDED",
+            f"the prepayment of {order['id']}, taken before the rejection was heard, REFUNDED",
+        )
+    else:
+        assert (prepaid.status, prepaid.body["code"]) == (409, "ORDER_REJECTED"), prepaid.body
+        assert system.payment_of(order["id"]).status == 404
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from models.payments import (
     GatewayAnswered,
     GatewayRequest,
     Payment,
+    Prepay,
     TimeOutPayment,
 )
 from models.reservations import Reservation
@@ -172,6 +173,10 @@ class Saga:
                 issued_at=self.now(),
             )
         )
+
+    def prepay(self, order_id: str, amount: Decimal, token: str) -> None:
+        """`POST /payments`: the order's payment, charged before its reservation."""
+        self.send(Prepay(order_id=order_id, amount=amount, payment_token=token))
 
     def cancel(self, order_id: str) -> None:
         self.send(CancelOrder(order_id=order_id, issued_at=self.now()))

@@ -21,8 +21,9 @@ def order(oid: str, status: str, amount: str = "10.00", age_s: float = 1) -> dic
     return {"id": oid, "status": status, "amount": amount, "updated_at": updated}
 
 
-def payment(oid: str, status: str, amount: str = "10.00") -> dict[str, object]:
-    return {"order_id": oid, "status": status, "amount": amount}
+def payment(oid: str, status: str, amount: str = "10.00", age_s: float = 1) -> dict[str, object]:
+    updated = (NOW - timedelta(seconds=age_s)).isoformat()
+    return {"order_id": oid, "status": status, "amount": amount, "updated_at": updated}
 
 
 def snapshot(
@@ -77,6 +78,20 @@ def test_a_cancelled_order_whose_payment_was_kept_is_reported() -> None:
     assert check.cancelled_orders_refunded(taken) == ["kept"]
 
 
+def test_a_failed_order_whose_payment_is_kept_past_the_timeout_is_reported() -> None:
+    taken = snapshot(
+        orders=[order(oid, "FAILED") for oid in ("declined", "refunded", "refunding", "kept")],
+        payments=[
+            payment("declined", "FAILED", age_s=500),
+            payment("refunded", "REFUNDED", age_s=500),
+            payment("refunding", "REFUNDING", age_s=5),  # the refund is under way
+            payment("kept", "COMPLETED", age_s=500),
+        ],
+    )
+
+    assert check.failed_orders_keep_no_money(taken, timedelta(seconds=120)) == ["kept"]
+
+
 def test_the_report_says_held_or_broken_for_each_invariant(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -87,7 +102,7 @@ def test_the_report_says_held_or_broken_for_each_invariant(
     status = check.run("o", "i", "p", timedelta(seconds=120), emit=lines.append)
 
     assert status == 1
-    assert [line.split()[0] for line in lines[1:]] == ["BROKEN", "held", "held", "held", "held"]
+    assert [line.split()[0] for line in lines[1:]] == ["BROKEN"] + ["held"] * 5
     assert lines[1].endswith(": leak")
 
 

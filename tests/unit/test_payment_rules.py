@@ -15,6 +15,7 @@ from apps.platform.decision import Decision
 from models.base import ReplyAddress
 from models.events import (
     InventoryReserved,
+    InventoryStatusUpdated,
     OrderCancelRequested,
     OrderCreated,
     OrderLine,
@@ -56,6 +57,16 @@ def inventory_reserved(order_id: str, amount: str = "12.50") -> InventoryReserve
     )
 
 
+def inventory_rejected(order_id: str) -> InventoryStatusUpdated:
+    return InventoryStatusUpdated(
+        event_id=event_id(order_id, "INVENTORY.STATUS_UPDATE", "REJECTED"),
+        order_id=order_id,
+        occurred_at=NOW,
+        status="REJECTED",
+        reason="OUT_OF_STOCK: a",
+    )
+
+
 def cancel_requested(order_id: str) -> OrderCancelRequested:
     return OrderCancelRequested(
         event_id=event_id(order_id, "ORDER.CANCEL_REQUESTED"), order_id=order_id, occurred_at=NOW
@@ -90,6 +101,14 @@ class History:
 
     def reserved(self, amount: str = "12.50") -> History:
         self.feed(inventory_reserved(self.order_id, amount))
+        return self
+
+    def rejected(self) -> History:
+        self.feed(inventory_rejected(self.order_id))
+        return self
+
+    def prepay(self, amount: str = "20.00", token: str = "tok_ok") -> History:
+        self.feed(Prepay(order_id=self.order_id, amount=Decimal(amount), payment_token=token))
         return self
 
     def cancel(self) -> History:
@@ -261,6 +280,57 @@ def test_a_second_prepayment_for_an_order_is_refused() -> None:
     assert history.replies[-1].error == "EXISTS" and history.charges() == 1
 
 
+def test_an_order_inventory_rejects_is_never_charged() -> None:
+    history = History().created().rejected()
+
+    history.feed(inventory_rejected("o1"))
+
+    assert history.charges() == 0 and history.status == "AWAITING"
+    assert history.events == []  # the order failed on inventory's word: nobody waits
+
+
+def test_a_captured_prepayment_for_an_order_inventory_rejects_is_refunded() -> None:
+    history = History().prepay().gateway("CAPTURED").created()
+
+    history.rejected()
+    assert (history.status, history.payment.reason) == ("REFUNDING", "ORDER_REJECTED")
+    history.gateway("REFUNDED")
+
+    assert [request.type for request in history.requests] == ["Charge", "Refund"]
+    assert history.status == "REFUNDED" and history.events == ["PAYMENT.REFUNDED"]
+
+
+def test_a_prepayment_under_way_when_inventory_rejects_fails_and_is_refunded_if_it_captures() -> (
+    None
+):
+    history = History().prepay(token="tok_pending").gateway("PENDING")
+
+    history.rejected()
+    assert (history.status, history.payment.reason) == ("FAILED", "ORDER_REJECTED")
+    history.gateway("CAPTURED")
+
+    assert [request.type for request in history.requests] == ["Charge", "Refund"]
+    assert history.events == ["PAYMENT.FAIL"]
+
+
+def test_a_prepayment_after_inventory_rejected_the_order_is_refused() -> None:
+    history = History().created().rejected()
+
+    history.feed(Prepay(order_id="o1", amount=Decimal("20.00")), CALLER)
+
+    assert history.replies[-1].error == "REJECTED" and history.charges() == 0
+
+
+def test_a_cancelled_prepaid_order_that_inventory_rejects_hears_its_refund() -> None:
+    history = History().prepay().gateway("CAPTURED").created().cancel().gateway("REFUNDED")
+    assert history.events == []  # refunded, but the saga does not wait on it yet
+
+    history.rejected()
+
+    assert history.status == "REFUNDED" and history.events == ["PAYMENT.REFUNDED"]
+    assert [request.type for request in history.requests] == ["Charge", "Refund"]
+
+
 def test_the_processor_callback_completes_or_fails_a_pending_payment() -> None:
     completed = History().created("tok_pending").reserved().gateway("PENDING")
     failed = History().created("tok_pending").reserved().gateway("PENDING")
@@ -321,6 +391,7 @@ INPUTS: dict[str, Any] = {
     "created": order_created(ORDER_ID),
     "reserved": inventory_reserved(ORDER_ID, str(AMOUNT)),
     "cancel": cancel_requested(ORDER_ID),
+    "rejected": inventory_rejected(ORDER_ID),
     "captured": answer("Charge", "CAPTURED"),
     "declined": answer("Charge", "DECLINED"),
     "pending": answer("Charge", "PENDING"),
@@ -349,7 +420,7 @@ def test_money_moves_only_as_the_saga_allows_whatever_comes(
     names: list[str], repeats: st.DataObject
 ) -> None:
     payment: Payment | None = None
-    charge_asked = captured = refund_asked = cancelled = False
+    charge_asked = captured = refund_asked = cancelled = rejected = False
     for step, name in enumerate(names):
         message = INPUTS[name] or timeout_of(payment)
         answered = isinstance(message, GatewayAnswered)
@@ -369,6 +440,7 @@ def test_money_moves_only_as_the_saga_allows_whatever_comes(
                 assert command.amount == AMOUNT and command.payment_id == PAYMENT_ID
                 charge_asked = True
         cancelled |= name == "cancel"
+        rejected |= name == "rejected"
         payment = decision.state
 
         if repeats.draw(st.booleans()):  # the same input delivered again at once
@@ -377,5 +449,5 @@ def test_money_moves_only_as_the_saga_allows_whatever_comes(
             # ... as after a failure between the write and the sends: nothing is lost.
             assert sends(again) >= sends(decision), (name, names)
 
-    if payment is not None and captured and (cancelled or payment.status == "FAILED"):
+    if payment is not None and captured and (cancelled or rejected or payment.status == "FAILED"):
         assert refund_asked or payment.status in {"REFUNDING", "REFUNDED"}, (payment, names)

@@ -3,6 +3,7 @@ the saga across the three cores never oversells, and every order ends as its pay
 
 from __future__ import annotations
 
+from decimal import Decimal
 from itertools import pairwise
 
 from hypothesis import HealthCheck, settings
@@ -60,6 +61,11 @@ class TheWholeSaga(RuleBasedStateMachine):
     @rule(order_id=orders)
     def retry_the_post_of_an_order(self, order_id: str) -> None:
         self.saga.place_again(order_id)
+
+    # Enough for any order of the lines above (2 units of 2 products at 2.50), or too little.
+    @rule(order_id=orders, amount=st.sampled_from(("2.50", "10.00")), token=st.sampled_from(TOKENS))
+    def prepay_an_order(self, order_id: str, amount: str, token: str) -> None:
+        self.saga.prepay(order_id, Decimal(amount), token)
 
     @rule(order_id=orders)
     def cancel_an_order(self, order_id: str) -> None:

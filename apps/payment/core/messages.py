@@ -26,7 +26,7 @@ def facts(payment: Payment, now: datetime) -> tuple[Event, ...]:
     common = {"order_id": order_id, "occurred_at": now}
     if payment.status == "CANCELLED":  # the order is being cancelled: always answered
         return (PaymentCancelled(event_id=event_id(order_id, "PAYMENT.FAIL_CANCEL"), **common),)
-    if not payment.reserved:
+    if not payment.answers_saga:
         return ()
     match payment.status:
         case "PENDING" | "COMPLETED":

@@ -1,9 +1,10 @@
 """The payment rules, pure: one order's payment, from its order and reservation to money.
 
-    AWAITING ──order and reservation known──> PENDING ──captured──> COMPLETED ──cancel──> REFUNDING
-       │                                        │ declined, timed out                         │
-       │ cancel                                 v                                             v
-       └──────────> CANCELLED <──cancel──── FAILED                                        REFUNDED
+    AWAITING ──order and reservation──> PENDING ──captured──> COMPLETED ──cancel, rejected────┐
+       │                                   │   │                                              v
+       │ cancel                    cancel  │   │ declined, timed out, rejected            REFUNDING
+       v                                   │   v                                              │
+    CANCELLED <────────────────────────────┘  FAILED                                       REFUNDED
 
 A charge needs the token (ORDER.CREATED) and the amount (INVENTORY.RESERVED), which may
 come in either order. The gateway is never called from here: a decision asks for a
@@ -11,7 +12,9 @@ charge or a refund, the gateway agent makes it, and its answer comes back as an 
 The payment id keys the gateway, so asking twice charges once.
 
 A cancel before any payment leaves a CANCELLED tombstone, so a later reservation
-charges nothing. Money captured after a cancel or a failure is refunded. A repeated
+charges nothing. Money captured after a cancel or a failure is refunded. An order that
+inventory rejects (INVENTORY.STATUS_UPDATE REJECTED) is never charged: a prepayment
+under way fails, one captured is refunded, and a later one is refused. A repeated
 input changes nothing and re-emits the fact the current status stands for.
 """
 
@@ -26,6 +29,7 @@ from apps.platform.decision import Decision, addresses, answer_waiting, answered
 from models.base import ReplyAddress, updated
 from models.events import (
     InventoryReserved,
+    InventoryStatusUpdated,
     OrderCancelRequested,
     OrderCreated,
 )
@@ -43,6 +47,7 @@ from models.payments import (
 PaymentInput = (
     OrderCreated
     | InventoryReserved
+    | InventoryStatusUpdated
     | OrderCancelRequested
     | GatewayAnswered
     | TimeOutPayment
@@ -52,6 +57,7 @@ PaymentInput = (
 
 TIMEOUT = "TIMEOUT"
 PREPAYMENT_TOO_LOW = "PREPAYMENT_TOO_LOW"
+ORDER_REJECTED = "ORDER_REJECTED"
 
 
 def decide(
@@ -66,6 +72,10 @@ def decide(
             return _order_known(payment, message, now)
         case InventoryReserved():
             return _reserved(payment, message, now)
+        case InventoryStatusUpdated(status="REJECTED"):
+            return _rejected(payment, message.order_id, now)
+        case InventoryStatusUpdated():  # COMMITTED: the saga ended as this payment said
+            return Decision(payment)
         case OrderCancelRequested():
             return _cancel(payment, message.order_id, now)
         case GatewayAnswered(request="Charge"):
@@ -95,7 +105,7 @@ def _order_known(
     if payment.source == "saga":
         known["payment_token"] = created.payment_token
     payment = updated(payment, now, **known)
-    if payment.status == "AWAITING" and payment.reserved:
+    if payment.status == "AWAITING" and payment.reserved and not payment.rejected:
         return _charge(payment, now)
     return Decision(payment, changed=True)
 
@@ -103,7 +113,8 @@ def _order_known(
 def _reserved(
     payment: Payment | None, reserved: InventoryReserved, now: datetime
 ) -> Decision[Payment]:
-    if payment is not None and payment.reserved:
+    # Inventory decides an order once: after its rejection, a reservation is not believed.
+    if payment is not None and (payment.reserved or payment.rejected):
         return _repeat(payment, now)
     if payment is None:
         return Decision(
@@ -116,6 +127,21 @@ def _reserved(
         return _settle_prepayment(payment, now)
     # CANCELLED charges nothing and says so again; a pending prepayment waits.
     return Decision(payment, changed=True, events=facts(payment, now))
+
+
+def _rejected(payment: Payment | None, order_id: str, now: datetime) -> Decision[Payment]:
+    if payment is not None and payment.rejected:
+        return _repeat(payment, now)
+    if payment is None:  # a later order or prepayment charges nothing
+        return Decision(_new(order_id, now, rejected=True), changed=True)
+    payment = updated(payment, now, rejected=True)
+    match payment.status:
+        case "PENDING":  # a prepayment under way: refunded if it captures after all
+            return _failed(payment, ORDER_REJECTED, now)
+        case "COMPLETED":  # a captured prepayment
+            return _refund(updated(payment, now, reason=ORDER_REJECTED), now)
+        case _:  # nothing charged, or settled: a cancel may now hear how
+            return replace(_repeat(payment, now), changed=True)
 
 
 def _cancel(payment: Payment | None, order_id: str, now: datetime) -> Decision[Payment]:
@@ -190,6 +216,9 @@ def _prepay(
         return answered(
             payment, reply_to, PaymentReply(payment=payment, error="EXISTS", message=message)
         )
+    if payment is not None and payment.rejected:
+        message = f"order {prepay.order_id!r} was rejected by inventory: there is nothing to pay"
+        return answered(payment, reply_to, PaymentReply(error="REJECTED", message=message))
     prepaid = {
         "source": "prepayment",
         "prepaid": prepay.amount,
