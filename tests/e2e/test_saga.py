@@ -83,6 +83,28 @@ def test_a_prepaid_order_inventory_cannot_meet_fails_and_its_prepayment_is_refun
     assert system.level(product) == (1, 0, 0)
 
 
+def test_an_order_placed_under_the_id_of_a_manual_hold_fails_and_leaves_the_hold(
+    system: System,
+) -> None:
+    product = system.product(stock=5)
+    key = f"held-{uuid4().hex}"
+    order_id = order_id_for_key(key)
+    hold = {"order_id": order_id, "items": [{"product_id": product, "quantity": 2}]}
+    assert system.inventory.post("/reservations", hold).status == 201
+
+    placed = system.order.post(
+        "/orders",
+        {"customer_id": "c1", "items": [{"product_id": product, "quantity": 1}]},
+        headers={"Idempotency-Key": key},
+    )
+    order = system.settled(placed.body["id"])
+
+    assert (order["status"], order["reason"]) == ("FAILED", "RESERVATION_EXISTS")
+    reservation = system.inventory.get(f"/reservations/{order_id}").body
+    assert (reservation["status"], reservation["source"]) == ("RESERVED", "manual")
+    assert system.level(product) == (3, 2, 0)
+
+
 def test_a_prepayment_after_inventory_rejected_the_order_is_refused_or_given_back(
     system: System,
 ) -> None:

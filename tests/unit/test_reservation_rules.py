@@ -269,3 +269,27 @@ def test_releasing_a_saga_reservation_on_request_is_refused() -> None:
     ((address, reply),) = decision.replies
     assert address == caller and reply.error == "SAGA_OWNED"
     assert not decision.changed
+
+
+def test_an_order_under_the_id_of_a_manual_hold_is_rejected_and_leaves_the_hold_alone() -> None:
+    world = shop(a=5)
+    world.send_order(
+        ReserveStock(order_id="o1", items=(OrderLine(product_id="a", quantity=2),), issued_at=NOW)
+    )
+    world.settle()
+
+    world.order("o1", a=1)
+    world.settle()
+    # What the saga's payment may then say about that order is not about the hold.
+    for message in (paid("o1"), failed("o1"), cancelled("o1"), refunded("o1")):
+        world.send_order(message)
+    world.settle()
+
+    assert world.status("o1") == "RESERVED" and world.reservations["o1"].source == "manual"
+    assert levels(world, "a") == (3, 2, 0)
+    (rejection,) = {event.event_id: event for event in world.events}.values()
+    assert (rejection.type, rejection.status, rejection.reason) == (
+        "INVENTORY.STATUS_UPDATE",
+        "REJECTED",
+        "RESERVATION_EXISTS",
+    )

@@ -44,22 +44,32 @@ def facts(reservation: Reservation, now: datetime) -> tuple[Event, ...]:
     match reservation.status:
         case "RESERVED":
             return (_reserved(reservation, now),)
-        case "REJECTED" | "COMMITTED":
-            return (
-                InventoryStatusUpdated(
-                    event_id=event_id(
-                        reservation.order_id, "INVENTORY.STATUS_UPDATE", reservation.status
-                    ),
-                    order_id=reservation.order_id,
-                    occurred_at=now,
-                    status=reservation.status,
-                    reason=reservation.reason if reservation.status == "REJECTED" else None,
-                ),
-            )
+        case "REJECTED":
+            return (rejected(reservation.order_id, reservation.reason or "REJECTED", now),)
+        case "COMMITTED":
+            return (_status_update(reservation.order_id, "COMMITTED", None, now),)
         case "RELEASED":
             return (released(reservation, now),)
         case _:
             return ()
+
+
+def rejected(order_id: str, reason: str, now: datetime) -> InventoryStatusUpdated:
+    return _status_update(order_id, "REJECTED", reason, now)
+
+
+def _status_update(
+    order_id: str, status: str, reason: str | None, now: datetime
+) -> InventoryStatusUpdated:
+    return InventoryStatusUpdated.model_validate(
+        {
+            "event_id": event_id(order_id, "INVENTORY.STATUS_UPDATE", status),
+            "order_id": order_id,
+            "occurred_at": now,
+            "status": status,
+            "reason": reason,
+        }
+    )
 
 
 def _reserved(reservation: Reservation, now: datetime) -> InventoryReserved:

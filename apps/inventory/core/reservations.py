@@ -11,7 +11,9 @@ A reservation asks the stock agent to hold each line. It decides once every line
 answered: RESERVED, or, if any line was refused, it releases the granted lines and
 ends REJECTED. A release or commit that arrives while lines are still settling waits
 in `pending`. A release for an unknown order leaves a tombstone (RELEASED, no lines),
-so a late ORDER.CREATED holds nothing.
+so a late ORDER.CREATED holds nothing. A manual hold is no saga's: an order that
+comes under its id is rejected (RESERVATION_EXISTS), and the saga's payment events
+leave it alone; only its DELETE releases it.
 
 Every input may come twice. A repeat changes nothing and re-emits what the current
 state stands for (holds, releases and commits still owed, or the last fact), because
@@ -24,7 +26,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from apps.inventory.core.messages import RETURNING_HOME, facts, give_back, hold, owed, released
+from apps.inventory.core.messages import (
+    RETURNING_HOME,
+    facts,
+    give_back,
+    hold,
+    owed,
+    rejected,
+    released,
+)
 from apps.platform.decision import Decision, addresses, answer_waiting, answered
 from models.base import ReplyAddress, updated
 from models.events import (
@@ -63,6 +73,8 @@ ReservationInput = (
 
 #: The reason given when a manual hold is deleted over REST.
 RELEASED_ON_REQUEST = "RELEASED_ON_REQUEST"
+#: The reason an order is rejected when a manual hold already has its id.
+RESERVATION_EXISTS = "RESERVATION_EXISTS"
 
 
 def decide(
@@ -72,7 +84,12 @@ def decide(
     reply_to: ReplyAddress | None = None,
 ) -> Decision[Reservation]:
     """What `message` does to the order's reservation; `reply_to` is a REST caller's."""
+    held_by_hand = reservation is not None and reservation.source == "manual"
     match message:
+        case OrderCreated() if held_by_hand:
+            return Decision(
+                reservation, events=(rejected(message.order_id, RESERVATION_EXISTS, now),)
+            )
         case OrderCreated():
             return _open(reservation, message.order_id, message.items, "saga", now)
         case ReserveStock():
@@ -91,9 +108,11 @@ def decide(
         case LineCommitted():
             return _line_settled(reservation, message.product_id, {"COMMITTING"}, "COMMITTED", now)
         case PaymentFailed() | PaymentCancelled() | PaymentRefunded():
+            if held_by_hand:  # about the rejected order under its id, not about the hold
+                return Decision(reservation)
             return _release(reservation, message.order_id, message.reason, now)
         case PaymentStatusUpdated():
-            if message.status != "COMPLETED" or reservation is None:
+            if message.status != "COMPLETED" or reservation is None or held_by_hand:
                 return Decision(reservation)
             return _commit(reservation, now)
 
