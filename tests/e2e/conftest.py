@@ -39,14 +39,17 @@ class System:
     def level(self, product_id: str) -> tuple[int, int, int]:
         return self.inventory.level(product_id)
 
-    def place(self, token: str | None = None, **lines: int) -> dict[str, Any]:
+    def place(
+        self, token: str | None = None, *, idempotency_key: str | None = None, **lines: int
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "customer_id": "c1",
             "items": [{"product_id": p, "quantity": q} for p, q in lines.items()],
         }
         if token is not None:
             body["payment_token"] = token
-        response = self.order.post("/orders", body)
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        response = self.order.post("/orders", body, headers=headers)
         assert response.status == 201, response.body
         return dict(response.body)
 

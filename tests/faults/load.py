@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from tests.processes import http, poll
+from tests.processes import Response, http, poll
 
 #: Orders a second while faults are injected.
 RATE = 4.0
@@ -71,15 +71,29 @@ def place_carefully(
     (None if `abandon` is set meanwhile)."""
     line = {"product_id": product, "quantity": 1}
     body = {"customer_id": "c1", "items": [line], "payment_token": token}
-    url, headers = f"{order_url}/orders", {"Idempotency-Key": key}
+    headers = {"Idempotency-Key": key}
+    response = ask_until_answered("POST", f"{order_url}/orders", body, headers, abandon)
+    if response is None:
+        return None
+    assert response.status == 201, (response.status, response.body)
+    return str(response.body["id"])
+
+
+def ask_until_answered(
+    method: str,
+    url: str,
+    body: Any,
+    headers: dict[str, str] | None = None,
+    abandon: threading.Event | None = None,
+) -> Response | None:
+    """The first answer that is not one to ask again after (`RETRIED`, or the worker
+    down), asking every 0.2 s; None if `abandon` is set meanwhile."""
     while abandon is None or not abandon.is_set():
         try:
-            response = http("POST", url, body, headers=headers)
+            response = http(method, url, body, headers=headers)
         except OSError:  # the worker is down: ask again
-            time.sleep(0.2)
-            continue
-        if response.status == 201:
-            return str(response.body["id"])
-        assert response.status in RETRIED, (response.status, response.body)
+            response = None
+        if response is not None and response.status not in RETRIED:
+            return response
         time.sleep(0.2)
     return None

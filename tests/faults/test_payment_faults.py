@@ -16,9 +16,9 @@ import pytest
 from apps.cli import control
 from tests.e2e.conftest import System
 from tests.faults.conftest import Row
-from tests.faults.load import RATE, RETRIED, SteadyLoad
+from tests.faults.load import RATE, SteadyLoad, ask_until_answered
 from tests.faults.outcome import assert_no_dead_letters, recovered
-from tests.processes import http, poll
+from tests.processes import poll
 
 #: Seconds a payment may stay PENDING: short, so a late callback comes soon.
 PAYMENT_TIMEOUT_S = "5"
@@ -31,14 +31,9 @@ CALLBACKS = ("in time", "too late", "none")
 def change_status(system: System, order_id: str, status: str) -> int:
     """`PUT /payments/status` as a payment processor calls back: until it is answered."""
     body = {"order_id": order_id, "status": status}
-    while True:
-        try:
-            answer = http("PUT", f"{system.payment.url}/payments/status", body)
-        except OSError:  # the payment worker is down: call again
-            answer = None
-        if answer is not None and answer.status not in RETRIED:
-            return answer.status
-        time.sleep(0.2)
+    answer = ask_until_answered("PUT", f"{system.payment.url}/payments/status", body)
+    assert answer is not None  # never abandoned
+    return answer.status
 
 
 def payment(system: System, order_id: str) -> dict[str, Any]:

@@ -300,9 +300,7 @@ def test_a_captured_prepayment_for_an_order_inventory_rejects_is_refunded() -> N
     assert history.status == "REFUNDED" and history.events == ["PAYMENT.REFUNDED"]
 
 
-def test_a_prepayment_under_way_when_inventory_rejects_fails_and_is_refunded_if_it_captures() -> (
-    None
-):
+def test_a_pending_prepayment_of_a_rejected_order_fails_and_is_refunded_if_it_captures() -> None:
     history = History().prepay(token="tok_pending").gateway("PENDING")
 
     history.rejected()

@@ -8,6 +8,7 @@ a deterministic id, so sending it again is harmless.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from models.events import (
     Event,
@@ -59,16 +60,14 @@ def rejected(order_id: str, reason: str, now: datetime) -> InventoryStatusUpdate
 
 
 def _status_update(
-    order_id: str, status: str, reason: str | None, now: datetime
+    order_id: str, status: Literal["REJECTED", "COMMITTED"], reason: str | None, now: datetime
 ) -> InventoryStatusUpdated:
-    return InventoryStatusUpdated.model_validate(
-        {
-            "event_id": event_id(order_id, "INVENTORY.STATUS_UPDATE", status),
-            "order_id": order_id,
-            "occurred_at": now,
-            "status": status,
-            "reason": reason,
-        }
+    return InventoryStatusUpdated(
+        event_id=event_id(order_id, "INVENTORY.STATUS_UPDATE", status),
+        order_id=order_id,
+        occurred_at=now,
+        status=status,
+        reason=reason,
     )
 
 
