@@ -113,9 +113,9 @@ class Page(Model):
     #: Set by one worker asking another for its own items only (see web/kit/listing.py).
     scope: Literal["local"] | None = None
 
-    #: The filter field that picks a few rows out of many (a customer, say), named as the
-    #: rows name it: a list so filtered reads only those rows. None: no such field.
-    selective: ClassVar[str | None] = None
+    #: The filter fields that pick a few rows out of many (a customer, say), named as the
+    #: rows name them: a list so filtered reads only those rows.
+    selective: ClassVar[tuple[str, ...]] = ()
 
     @staticmethod
     def facet_of(value: Any) -> Hashable:
@@ -127,11 +127,12 @@ class Page(Model):
         return True
 
     def matches(self, value: Any) -> bool:
-        """Whether a list with this query keeps `value`: its facet, and its selective field."""
+        """Whether a list with this query keeps `value`: its facet, and its selective fields."""
         if not self.wants(self.facet_of(value)):
             return False
-        field = self.selective
-        return field is None or getattr(self, field) in (None, getattr(value, field))
+        return all(
+            getattr(self, field) in (None, getattr(value, field)) for field in self.selective
+        )
 
 
 class Scope(Model):

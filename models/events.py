@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
+from models.actors import Actor
 from models.base import NOT_CONVERTED, Identifier, Model, Money
 
 #: How many units of one product a line may ask for.
@@ -49,11 +50,16 @@ class Event(Model):
     occurred_at: datetime
 
 
+#: Who asked for what an event tells, when a REST request caused it (None: the saga did).
+RequestedBy = Annotated[Actor | None, Field(description="who asked, when a request caused it")]
+
+
 class OrderCreated(Event):
     type: Literal["ORDER.CREATED"] = "ORDER.CREATED"
     customer_id: Identifier
     items: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=100)]
     payment_token: str | None = None
+    requested_by: RequestedBy = None
 
 
 class InventoryReserved(Event):
@@ -82,11 +88,13 @@ class PaymentStatusUpdated(Event):
     status: Literal["PENDING", "COMPLETED"]
     payment_id: str | None = None
     amount: Money | None = None
+    requested_by: RequestedBy = None
 
 
 class PaymentFailed(Event):
     type: Literal["PAYMENT.FAIL"] = "PAYMENT.FAIL"
     reason: str
+    requested_by: RequestedBy = None
 
 
 class PaymentCancelled(Event):
@@ -99,6 +107,7 @@ class PaymentCancelled(Event):
 class PaymentRefunded(Event):
     type: Literal["PAYMENT.REFUNDED"] = "PAYMENT.REFUNDED"
     reason: str = "REFUNDED"
+    requested_by: RequestedBy = None
 
 
 def event_id(order_id: str, event_type: str, variant: str = "") -> str:
@@ -111,6 +120,7 @@ class OrderCancelRequested(Event):
 
     type: Literal["ORDER.CANCEL_REQUESTED"] = "ORDER.CANCEL_REQUESTED"
     reason: str = "CANCELLED_BY_CUSTOMER"
+    requested_by: RequestedBy = None
 
 
 class OrderCancelledConfirmed(Event):

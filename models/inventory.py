@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, model_validator
 
+from models.actors import Actor
 from models.base import NOT_CONVERTED, Identifier, Model, Money, Page
 from models.events import LineQuantity
 
@@ -107,6 +108,8 @@ class Product(Model):
     recent_commands: tuple[str, ...] = ()
     #: Offset of the last stock command applied to this product (see core.stock).
     position: int = -1
+    #: Who last changed the product by REST (created it, changed it, added or removed stock).
+    updated_by: Actor | None = None
 
     def public(self) -> dict[str, object]:
         """What a client sees of the product: the fields of `PublicProduct`."""
@@ -139,7 +142,13 @@ class StockCommand(Model):
     issued_at: datetime
 
 
-class CreateProduct(StockCommand):
+class RequestedStockCommand(StockCommand):
+    """A stock command a REST caller sent: who asked is recorded on the product."""
+
+    requested_by: Actor
+
+
+class CreateProduct(RequestedStockCommand):
     type: Literal["CreateProduct"] = "CreateProduct"
     name: Name
     description: Description
@@ -148,17 +157,17 @@ class CreateProduct(StockCommand):
     active: bool
 
 
-class UpdateProduct(StockCommand):
+class UpdateProduct(RequestedStockCommand):
     type: Literal["UpdateProduct"] = "UpdateProduct"
     changes: ProductChanges
 
 
-class AddStock(StockCommand):
+class AddStock(RequestedStockCommand):
     type: Literal["AddStock"] = "AddStock"
     quantity: Quantity
 
 
-class RemoveStock(StockCommand):
+class RemoveStock(RequestedStockCommand):
     type: Literal["RemoveStock"] = "RemoveStock"
     quantity: Quantity
 

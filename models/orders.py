@@ -10,6 +10,7 @@ from uuid import uuid4
 
 from pydantic import Field, model_validator
 
+from models.actors import Actor
 from models.base import Identifier, Model, Money, Page
 from models.events import OrderLine, one_line_per_product
 
@@ -33,9 +34,11 @@ class NewOrder(Model):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def order_id_for_key(idempotency_key: str) -> str:
-    """One order per idempotency key: its id follows from the key."""
-    return _order_id(hashlib.sha256(idempotency_key.encode()).hexdigest())
+def order_id_for_key(customer_id: str, idempotency_key: str) -> str:
+    """One order per customer and idempotency key: its id follows from both, so one
+    customer's key never names another customer's order."""
+    scoped = f"{customer_id}\n{idempotency_key}"
+    return _order_id(hashlib.sha256(scoped.encode()).hexdigest())
 
 
 def new_order_id() -> str:
@@ -54,7 +57,7 @@ class OrderFilter(Page):
     status: OrderStatus | None = None
     customer_id: Identifier | None = None
 
-    selective: ClassVar[str | None] = "customer_id"
+    selective: ClassVar[tuple[str, ...]] = ("customer_id",)
 
     @staticmethod
     def facet_of(order: Order) -> OrderStatus:
@@ -87,12 +90,16 @@ class PlaceOrder(Model):
     order: NewOrder
     fingerprint: str
     issued_at: datetime
+    requested_by: Actor
 
 
 class CancelOrder(Model):
     type: Literal["CancelOrder"] = "CancelOrder"
     order_id: Identifier
     issued_at: datetime
+    requested_by: Actor
+    #: The customer the caller is confined to: another customer's order is not found.
+    customer_id: Identifier | None = None
 
 
 OrderCommand = PlaceOrder | CancelOrder
@@ -108,11 +115,12 @@ class OrderItem(Model):
 
 
 class Change(Model):
-    """One status change, and what caused it."""
+    """One status change, what caused it, and who asked for it (None: the saga moved it)."""
 
     status: OrderStatus
     at: datetime
     cause: str
+    by: Actor | None = None
 
 
 class Order(Model):

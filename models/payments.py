@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from models.actors import Actor
 from models.base import Identifier, Model, Money, Page, ReplyAddress
 
 #: Statuses a client sees.
@@ -24,6 +25,14 @@ def payment_id_for(order_id: str) -> str:
 
 def order_id_of(payment_id: str) -> str | None:
     return payment_id.removeprefix("pay-") if payment_id.startswith("pay-") else None
+
+
+class Asked(Model):
+    """A status a REST caller asked a payment to take (a prepayment, a processor's
+    callback, a refund), and who asked: the event of that status names them."""
+
+    status: Literal["PENDING", "COMPLETED", "FAILED", "REFUNDED"]
+    by: Actor
 
 
 class Payment(Model):
@@ -55,9 +64,15 @@ class Payment(Model):
     captured: bool = False
     refunded: bool = False
     charged_at: datetime | None = None
+    #: The last status a REST caller asked for, and who.
+    asked: Asked | None = None
     created_at: datetime
     updated_at: datetime
     waiting: tuple[ReplyAddress, ...] = ()
+
+    def asked_by(self, status: str) -> Actor | None:
+        """Who asked for `status` by REST, if someone did (None: the saga moved it)."""
+        return self.asked.by if self.asked is not None and self.asked.status == status else None
 
     @property
     def charged(self) -> Decimal | None:
@@ -153,6 +168,10 @@ class Prepay(Model):
     order_id: Identifier
     amount: Money
     payment_token: Token | None = None
+    requested_by: Actor
+    #: The customer the caller is confined to: it prepays only an order known to be its
+    #: own; any other is not found.
+    customer_id: Identifier | None = None
 
 
 class ChangePaymentStatus(Model):
@@ -162,6 +181,7 @@ class ChangePaymentStatus(Model):
     order_id: Identifier
     status: Literal["COMPLETED", "FAILED", "REFUNDED"]
     reason: str | None = None
+    requested_by: Actor
 
 
 PaymentCommand = GatewayAnswered | TimeOutPayment | Prepay | ChangePaymentStatus
@@ -218,8 +238,9 @@ class StatusChange(Model):
 class PaymentFilter(Page):
     status: PublicStatus | None = None
     order_id: Identifier | None = None
+    customer_id: Identifier | None = None
 
-    selective: ClassVar[str | None] = "order_id"
+    selective: ClassVar[tuple[str, ...]] = ("order_id", "customer_id")
 
     @staticmethod
     def facet_of(payment: Payment) -> PaymentStatus:

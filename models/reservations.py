@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from models.actors import Actor
 from models.base import Identifier, Model, Money, Page, ReplyAddress
 from models.events import OrderLine, one_line_per_product
 
@@ -55,6 +56,7 @@ class ReserveStock(Model):
     order_id: Identifier
     items: tuple[OrderLine, ...]
     issued_at: datetime
+    requested_by: Actor
 
 
 class ReleaseReservation(Model):
@@ -63,6 +65,7 @@ class ReleaseReservation(Model):
     type: Literal["ReleaseReservation"] = "ReleaseReservation"
     order_id: Identifier
     issued_at: datetime
+    requested_by: Actor
 
 
 # The reservation table value.
@@ -126,6 +129,8 @@ class Reservation(Model):
     created_at: datetime
     updated_at: datetime
     waiting: tuple[ReplyAddress, ...] = ()
+    #: Who last asked by REST for this manual hold to be placed or released.
+    updated_by: Actor | None = None
 
     def line_for(self, product_id: str) -> ReservationLine | None:
         return next((line for line in self.lines if line.product_id == product_id), None)

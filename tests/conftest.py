@@ -5,9 +5,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+#: The secret every worker the tests start checks tokens with (see tests/tokens.py): set
+#: before anything reads the settings, and inherited by every process the tests start.
+os.environ.setdefault("OMS_AUTH_SECRET", "a-test-secret-of-at-least-thirty-two-bytes-long")
 
 LEVELS = ("unit", "agents", "integration", "e2e")
 

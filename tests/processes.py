@@ -24,6 +24,10 @@ from apps.cli import check
 from apps.cli.broker import broker_command, free_port, wait_until_listening
 from apps.cli.workers import worker_command
 from apps.platform.settings import Settings
+from tests.tokens import token as signed
+
+#: The token every request of the tests carries unless told otherwise.
+OPERATOR = signed("operator")
 
 HOST = "127.0.0.1"
 #: Bounds on waiting; generous, because a slow machine must not fail a test.
@@ -45,11 +49,16 @@ def http(
     *,
     data: bytes | None = None,
     headers: dict[str, str] | None = None,
+    token: str | None = OPERATOR,
 ) -> Response:
-    """One HTTP request; the JSON body parsed, whatever the status."""
+    """One HTTP request as the bearer of `token` (an operator's unless told; None: no
+    token); the JSON body parsed, whatever the status."""
     if body is not None:
         data = json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    headers = dict(headers or {})
+    if token is not None:
+        headers.setdefault("Authorization", f"Bearer {token}")
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     if not request.has_header("Content-type"):  # urllib's spelling of the header
         request.add_header("Content-Type", "application/json")
     try:
@@ -156,8 +165,8 @@ class Worker:
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
-    def get(self, path: str, body: Any = None) -> Response:
-        return http("GET", self.url + path, body)
+    def get(self, path: str, body: Any = None, **kwargs: Any) -> Response:
+        return http("GET", self.url + path, body, **kwargs)
 
     def post(self, path: str, body: Any = None, **kwargs: Any) -> Response:
         return http("POST", self.url + path, body, **kwargs)
@@ -165,8 +174,8 @@ class Worker:
     def put(self, path: str, body: Any = None, **kwargs: Any) -> Response:
         return http("PUT", self.url + path, body, **kwargs)
 
-    def delete(self, path: str) -> Response:
-        return http("DELETE", self.url + path)
+    def delete(self, path: str, **kwargs: Any) -> Response:
+        return http("DELETE", self.url + path, **kwargs)
 
     def create_product(self, **fields: Any) -> dict[str, Any]:
         """POST /products with `fields`, which must answer 201; the product created."""

@@ -19,13 +19,15 @@ from models.inventory import (
     StockReply,
     UpdateProduct,
 )
+from web import access
 from web.kit import pages
+from web.kit.auth import grant_of
 from web.kit.base import ServiceView, path_id
 from web.kit.commands import Refusals, new_id, send_command
 from web.kit.errors import Conflict, GatewayTimeout, NotFound
 from web.kit.openapi import Operation
 
-pages.register(app)  # /health, /tables, /dead-letters, /openapi.json, /docs, /metrics
+pages.register(app, access.TABLE)  # /health, /tables, /docs... and the gate
 
 #: How the stock agent's rejections read over HTTP: each keeps its own code.
 REFUSALS: Refusals = {
@@ -42,8 +44,13 @@ async def send(command: CreateProduct | UpdateProduct | AddStock | RemoveStock) 
     return reply.product
 
 
-def command_fields(product_id: str) -> dict[str, object]:
-    return {"command_id": new_id(), "product_id": product_id, "issued_at": utcnow()}
+def command_fields(request: Request, product_id: str) -> dict[str, object]:
+    return {
+        "command_id": new_id(),
+        "product_id": product_id,
+        "issued_at": utcnow(),
+        "requested_by": grant_of(request).asker,
+    }
 
 
 @app.page("/products")
@@ -59,7 +66,9 @@ class Products(ServiceView):
     async def post(self, request: Request) -> Response:
         body = await self.body(request, NewProduct)
         fields = body.model_dump(exclude={"id"})
-        product = await send(CreateProduct(**command_fields(body.id or new_id()), **fields))
+        product = await send(
+            CreateProduct(**command_fields(request, body.id or new_id()), **fields)
+        )
         return self.json(
             product.public(), status=201, headers={"Location": f"/products/{product.id}"}
         )
@@ -86,7 +95,9 @@ class ProductById(ServiceView):
     async def put(self, request: Request, product_id: str) -> Response:
         changes = await self.body(request, ProductChanges)
         product = await send(
-            UpdateProduct(**command_fields(path_id(product_id, "product")), changes=changes)
+            UpdateProduct(
+                **command_fields(request, path_id(product_id, "product")), changes=changes
+            )
         )
         return self.json(product.public())
 
@@ -102,7 +113,7 @@ class AddToStock(ServiceView):
     async def put(self, request: Request) -> Response:
         change = await self.body(request, StockChange)
         product = await send(
-            AddStock(**command_fields(change.product_id), quantity=change.quantity)
+            AddStock(**command_fields(request, change.product_id), quantity=change.quantity)
         )
         return self.json(product.public())
 
@@ -117,5 +128,6 @@ class RemoveFromStock(ServiceView):
     )
     async def put(self, request: Request) -> Response:
         change = await self.body(request, StockChange)
-        command = RemoveStock(**command_fields(change.product_id), quantity=change.quantity)
+        fields = command_fields(request, change.product_id)
+        command = RemoveStock(**fields, quantity=change.quantity)
         return self.json((await send(command)).public())

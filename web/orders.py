@@ -22,13 +22,15 @@ from models.orders import (
     new_order_id,
     order_id_for_key,
 )
+from web import access
 from web.kit import pages
+from web.kit.auth import grant_of
 from web.kit.base import ServiceView, path_id
 from web.kit.commands import Refusals, new_id, send_command
 from web.kit.errors import BadRequest, Conflict, GatewayTimeout, NotFound, Overloaded
 from web.kit.openapi import Operation
 
-pages.register(app)  # /health, /tables, /dead-letters, /openapi.json, /docs, /metrics
+pages.register(app, access.TABLE)  # /health, /tables, /docs... and the gate
 
 #: How the order agent's refusals read over HTTP.
 REFUSALS: Refusals = {
@@ -56,8 +58,8 @@ async def send(command: PlaceOrder | CancelOrder) -> OrderReply:
     return await send_command(app, command, OrderReply, REFUSALS, details=order_details)
 
 
-def order_id(request: Request) -> str:
-    """The id of the order a POST places: from its Idempotency-Key, or a new one."""
+def order_id(request: Request, customer_id: str) -> str:
+    """The id of the order a POST places: from its customer and Idempotency-Key, or new."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return new_order_id()
@@ -66,14 +68,15 @@ def order_id(request: Request) -> str:
             f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
             details=[{"field": "Idempotency-Key", "message": "invalid"}],
         )
-    return order_id_for_key(key)
+    return order_id_for_key(customer_id, key)
 
 
 @app.page("/orders")
 class Orders(ServiceView):
     @Operation("List orders, newest first", {200: Listing[PublicOrder]}, query=OrderFilter)
     async def get(self, request: Request) -> Response:
-        return await self.listed(request, orders, self.query(request, OrderFilter), Order.public)
+        query = grant_of(request).own_filter(self.query(request, OrderFilter))
+        return await self.listed(request, orders, query, Order.public)
 
     @Operation(
         "Place an order (status PENDING)",
@@ -87,12 +90,15 @@ class Orders(ServiceView):
         if open_sagas.full:
             raise Overloaded(f"{open_sagas.bound} orders are in progress here; retry shortly")
         body = await self.body(request, NewOrder)
+        grant = grant_of(request)
+        grant.acts_for(body.customer_id)
         command = PlaceOrder(
             command_id=new_id(),
-            order_id=order_id(request),
+            order_id=order_id(request, body.customer_id),
             order=body,
             fingerprint=body.fingerprint(),
             issued_at=utcnow(),
+            requested_by=grant.asker,
         )
         reply = await send(command)
         assert reply.order is not None
@@ -107,6 +113,7 @@ class OrderById(ServiceView):
     async def get(self, request: Request, order_id: str) -> Response:
         wait = self.query(request, WaitQuery).wait
         key = path_id(order_id, "order")
+        grant = grant_of(request)
 
         async def answer() -> Response:
             deadline = asyncio.get_running_loop().time() + wait
@@ -114,6 +121,7 @@ class OrderById(ServiceView):
                 order = orders.get(key)
                 if order is None:
                     raise NotFound(f"no order {key!r}")
+                grant.visible(order.customer_id, f"order {key!r}")
                 remaining = deadline - asyncio.get_running_loop().time()
                 if order.status in SETTLED or remaining <= 0:
                     return self.json(order.public())
@@ -126,6 +134,13 @@ class OrderById(ServiceView):
         "Cancel an order (status CANCELLING)", {202: PublicOrder}, errors=(Conflict, GatewayTimeout)
     )
     async def delete(self, request: Request, order_id: str) -> Response:
-        reply = await send(CancelOrder(order_id=path_id(order_id, "order"), issued_at=utcnow()))
+        grant = grant_of(request)
+        command = CancelOrder(
+            order_id=path_id(order_id, "order"),
+            issued_at=utcnow(),
+            requested_by=grant.asker,
+            customer_id=grant.customer,
+        )
+        reply = await send(command)
         assert reply.order is not None
         return self.json(reply.order.public(), status=202)

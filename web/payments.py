@@ -17,13 +17,15 @@ from models.payments import (
     StatusChange,
     order_id_of,
 )
+from web import access
 from web.kit import pages
+from web.kit.auth import grant_of
 from web.kit.base import ServiceView, path_id
 from web.kit.commands import Refusals, send_command
 from web.kit.errors import Conflict, GatewayTimeout, NotFound
 from web.kit.openapi import Operation
 
-pages.register(app)  # /health, /tables, /dead-letters, /openapi.json, /docs, /metrics
+pages.register(app, access.TABLE)  # /health, /tables, /docs... and the gate
 
 #: How the payment agent's refusals read over HTTP.
 REFUSALS: Refusals = {
@@ -32,6 +34,8 @@ REFUSALS: Refusals = {
     "NOT_ALLOWED": (Conflict, "TRANSITION_NOT_ALLOWED"),
     "REJECTED": (Conflict, "ORDER_REJECTED"),
 }
+#: The statuses a payment provider's callback sets: it settles a pending payment.
+SETTLED_BY_PROVIDER = frozenset({"COMPLETED", "FAILED"})
 
 
 async def send(command: Prepay | ChangePaymentStatus) -> Payment:
@@ -45,19 +49,26 @@ async def send(command: Prepay | ChangePaymentStatus) -> Payment:
 class Payments(ServiceView):
     @Operation("List payments, newest first", {200: Listing[PublicPayment]}, query=PaymentFilter)
     async def get(self, request: Request) -> Response:
-        query = self.query(request, PaymentFilter)
+        query = grant_of(request).own_filter(self.query(request, PaymentFilter))
         return await self.listed(request, payments, query, Payment.public)
 
     @Operation(
         "Prepay an order before its reservation",
         {201: PublicPayment},
         body=NewPayment,
-        errors=(Conflict, GatewayTimeout),
+        errors=(NotFound, Conflict, GatewayTimeout),
     )
     async def post(self, request: Request) -> Response:
         body = await self.body(request, NewPayment)
+        grant = grant_of(request)
         payment = await send(
-            Prepay(order_id=body.order_id, amount=body.amount, payment_token=body.payment_token)
+            Prepay(
+                order_id=body.order_id,
+                amount=body.amount,
+                payment_token=body.payment_token,
+                requested_by=grant.asker,
+                customer_id=grant.customer,
+            )
         )
         return self.json(
             payment.public(), status=201, headers={"Location": f"/payments/{payment.payment_id}"}
@@ -74,8 +85,13 @@ class PaymentStatus(ServiceView):
     )
     async def put(self, request: Request) -> Response:
         change = await self.body(request, StatusChange)
+        grant = grant_of(request)
+        grant.may_set(change.status, SETTLED_BY_PROVIDER)
         command = ChangePaymentStatus(
-            order_id=change.target_order, status=change.status, reason=change.reason
+            order_id=change.target_order,
+            status=change.status,
+            reason=change.reason,
+            requested_by=grant.asker,
         )
         return self.json((await send(command)).public())
 
@@ -88,11 +104,13 @@ class PaymentById(ServiceView):
         if order_id is None:
             raise NotFound(f"no payment {payment_id!r}")
         key = path_id(order_id, "payment for order")
+        grant = grant_of(request)
 
         async def answer() -> Response:
             payment = payments.get(key)
             if payment is None or not payment.exists:
                 raise NotFound(f"no payment {payment_id!r}")
+            grant.visible(payment.customer_id, f"payment {payment_id!r}")
             return self.json(payment.public())
 
         return await self.routed(request, payments, key, answer)

@@ -16,6 +16,7 @@ from models.reservations import (
     ReservationReply,
     ReserveStock,
 )
+from web.kit.auth import grant_of
 from web.kit.base import ServiceView, path_id
 from web.kit.commands import Refusals, send_command
 from web.kit.errors import Conflict, GatewayTimeout, NotFound
@@ -55,7 +56,12 @@ class Reservations(ServiceView):
     )
     async def post(self, request: Request) -> Response:
         body = await self.body(request, NewReservation)
-        command = ReserveStock(order_id=body.order_id, items=body.items, issued_at=utcnow())
+        command = ReserveStock(
+            order_id=body.order_id,
+            items=body.items,
+            issued_at=utcnow(),
+            requested_by=grant_of(request).asker,
+        )
         reservation = await send(command)
         if reservation.status != "RESERVED":
             raise Conflict(
@@ -88,5 +94,9 @@ class ReservationById(ServiceView):
         errors=(Conflict, GatewayTimeout),
     )
     async def delete(self, request: Request, order_id: str) -> Response:
-        command = ReleaseReservation(order_id=path_id(order_id, "reservation"), issued_at=utcnow())
+        command = ReleaseReservation(
+            order_id=path_id(order_id, "reservation"),
+            issued_at=utcnow(),
+            requested_by=grant_of(request).asker,
+        )
         return self.json((await send(command)).public())

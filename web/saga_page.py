@@ -14,6 +14,7 @@ from apps.platform.listed_table import Rebalanced
 from models.base import Listing, Page, Scope
 from models.orders import Order, OrderStatus, StatusCount
 from web.kit import sse
+from web.kit.auth import credentials
 from web.kit.base import ServiceView
 from web.kit.errors import NotFound, NotReady
 from web.kit.listing import Item, gather_page, other_workers
@@ -89,7 +90,7 @@ class OrderEvents(ServiceView):
             # This worker's orders from its agent, the others' from their own streams,
             # followed before this one opens: the page reads the orders once it opens.
             others = [] if local else other_workers(app, orders.name)
-            followed = await sse.follow(app, others, request.path)
+            followed = await sse.follow(app, others, request.path, credentials(request))
             relays = [asyncio.ensure_future(sse.relay(other, subscription)) for other in followed]
             try:
                 return await sse.stream(request, subscription)
@@ -126,7 +127,8 @@ class Stock(ServiceView):
     async def get(self, request: Request) -> Response:
         page = self.query(request, Page)
         query = {"limit": str(page.limit), "offset": str(page.offset)}
-        return await read_peer(app, app.settings.url_of("inventory"), "/products", query)
+        inventory = app.settings.url_of("inventory")
+        return await read_peer(app, inventory, "/products", query, credentials(request))
 
 
 @app.page("/ui/dead-letters/{service}")
@@ -139,4 +141,5 @@ class PeerDeadLetters(ServiceView):
         if service not in PEERS:
             raise NotFound(f"no service {service!r}: one of {', '.join(PEERS)}")
         query = {"limit": str(page.limit), "offset": str(page.offset)}
-        return await read_peer(app, app.settings.url_of(service), "/dead-letters", query)
+        url = app.settings.url_of(service)
+        return await read_peer(app, url, "/dead-letters", query, credentials(request))

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from apps.cli import control, replay
+from apps.cli import control, replay, signing
 from apps.cli.broker import BrokerError, broker_command, ensure_port_free, is_listening
 from apps.cli.children import Child, Probe
 from apps.cli.foreground import supervise
@@ -82,6 +82,7 @@ async def start_broker(supervisor: Supervisor, host: str, port: int) -> str:
 
 def wipe_data_dirs(settings: Settings, services: Iterable[str] = SERVICES) -> list[Path]:
     """Remove the workers' local tables: a fresh memory broker has none of their topics."""
+    # Only the workers' own directories: the secret tokens are signed with stays.
     wiped = []
     for service in services:
         for port in worker_ports(settings, service):
@@ -132,6 +133,7 @@ async def start_system(
     began = time.monotonic()
     settings = _settings(workers)
     _ensure_web_ports_free(settings)
+    supervisor.log(_kept_secret(settings))
     child_names = []  # in the order the supervisor lists their pids
     if broker_url is None:
         host, port = settings.broker_host_port
@@ -151,6 +153,7 @@ async def start_system(
         urls = ", ".join(worker_urls(settings, name))
         supervisor.log(f"{name:<10} {urls}")
     supervisor.log(f"saga page  {worker_urls(settings, 'order')[0]}/")
+    supervisor.log(f"token      {signing.how_to_get_a_token(settings)}")
     supervisor.log(f"ready in {time.monotonic() - began:.1f} s; Ctrl-C stops everything")
 
 
@@ -199,6 +202,14 @@ def run_replay(service: str) -> int:
     """`oms replay SERVICE`: ask the running `oms up` to rebuild the service's tables."""
     path = control.socket_path(_settings().data_dir)
     return control.call(path, {"command": "replay", "service": service})
+
+
+def _kept_secret(settings: Settings) -> str:
+    """The secret the workers check tokens with, made now if need be; what was done."""
+    try:
+        return signing.keep(settings)
+    except (OSError, ValueError) as exc:
+        raise LaunchError(f"the secret for tokens: {exc}") from None
 
 
 def _settings(workers: int | None = None) -> Settings:

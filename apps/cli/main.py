@@ -12,6 +12,7 @@ from apps.cli.bench.arguments import add_bench, bench_options
 from apps.cli.bench.run import run as bench_run
 from apps.cli.rest import ServiceError
 from apps.cli.supervisor import LaunchError
+from apps.cli.token import add_token, run_token
 from apps.platform.settings import MAX_WORKERS, SERVICES, Settings
 
 
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds an order may stay outside a terminal state (default: 120)",
     )
     add_bench(commands)
+    add_token(commands)
     for command, services in (
         (demo, SERVICES),
         (check_parser, SERVICES),
@@ -127,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_check(args)
     if args.command == "bench":
         return run_bench(args)
+    if args.command == "token":
+        return run_token(args)
     if args.command == "replay":
         return launcher.run_replay(args.service)
     return launcher.run_up(args.broker_url, args.workers)

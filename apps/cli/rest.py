@@ -9,6 +9,8 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
+from apps.cli.credentials import NoCredential, authorization
+
 #: Items per page when reading a whole list.
 PAGE = 1000
 #: How long a request answered 503 (not ready) is asked again, and how often.
@@ -25,6 +27,11 @@ def call(method: str, url: str, body: Any = None) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
+    try:
+        for name, value in authorization().items():
+            request.add_header(name, value)
+    except NoCredential as exc:
+        raise ServiceError(str(exc)) from None
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read() or b"null")

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from apps.platform.decision import Decision, answered
+from models.actors import Actor
 from models.base import ReplyAddress, updated
 from models.events import (
     Event,
@@ -64,7 +65,7 @@ def decide(
         case PlaceOrder():
             return _place(order, message, now, reply_to)
         case CancelOrder():
-            return _cancel(order, now, reply_to)
+            return _cancel(order, message, now, reply_to)
         case _ if order is None:
             return Decision(None)  # about an order this service never placed
     before = order
@@ -87,15 +88,16 @@ def decide(
         case PaymentStatusUpdated():
             order = _payment(order, message.status, now)
             if message.status == "COMPLETED":
-                order = _move(order, IN_PROGRESS, "CONFIRMED", f"{message.type} COMPLETED", now)
+                cause = f"{message.type} COMPLETED"
+                order = _move(order, IN_PROGRESS, "CONFIRMED", cause, now, message.requested_by)
         case PaymentFailed():
             order = updated(_payment(order, "FAILED", now), now, payment_settled=True)
-            order = _fail(order, message.reason, message.type, now)
+            order = _fail(order, message.reason, message.type, now, message.requested_by)
         case PaymentCancelled():
             order = updated(_payment(order, "CANCELLED", now), now, payment_settled=True)
         case PaymentRefunded():
             order = updated(_payment(order, "REFUNDED", now), now, payment_settled=True)
-            order = _move(order, CANCELLABLE, "CANCELLING", message.type, now)
+            order = _move(order, CANCELLABLE, "CANCELLING", message.type, now, message.requested_by)
     return _finish_cancellation(before, order, now)
 
 
@@ -119,7 +121,7 @@ def _place(
         payment_token=place.order.payment_token,
         created_at=now,
         updated_at=now,
-        history=(Change(status="PENDING", at=now, cause="POST /orders"),),
+        history=(Change(status="PENDING", at=now, cause="POST /orders", by=place.requested_by),),
         fingerprint=place.fingerprint,
         placed_by=place.command_id,
     )
@@ -127,20 +129,37 @@ def _place(
     return replace(answered(new, reply_to, reply), changed=True, events=(_created(new),))
 
 
-def _cancel(order: Order | None, now: datetime, reply_to: ReplyAddress | None) -> Decision[Order]:
-    if order is None:
+def _cancel(
+    order: Order | None, cancel: CancelOrder, now: datetime, reply_to: ReplyAddress | None
+) -> Decision[Order]:
+    # Another customer's order is as good as none: its existence does not leak.
+    if order is None or cancel.customer_id not in (None, order.customer_id):
         return _refuse(None, reply_to, "NOT_FOUND", "no such order")
-    requested = OrderCancelRequested(
-        event_id=event_id(order.id, "ORDER.CANCEL_REQUESTED"), order_id=order.id, occurred_at=now
-    )
     if order.status == "CANCELLING":  # a repeat: answered alike, its request said again
+        requested = _cancel_requested(order, now, _asked(order, "CANCELLING"))
         return replace(answered(order, reply_to, OrderReply(order=order)), events=(requested,))
     if order.status not in CANCELLABLE:
         message = f"a {order.status} order cannot be cancelled"
         return _refuse(order, reply_to, "NOT_CANCELLABLE", message)
-    cancelling = _move(order, CANCELLABLE, "CANCELLING", f"DELETE /orders/{order.id}", now)
+    cause = f"DELETE /orders/{order.id}"
+    cancelling = _move(order, CANCELLABLE, "CANCELLING", cause, now, cancel.requested_by)
     reply = OrderReply(order=cancelling)
+    requested = _cancel_requested(order, now, cancel.requested_by)
     return replace(answered(cancelling, reply_to, reply), changed=True, events=(requested,))
+
+
+def _cancel_requested(order: Order, now: datetime, by: Actor | None) -> OrderCancelRequested:
+    return OrderCancelRequested(
+        event_id=event_id(order.id, "ORDER.CANCEL_REQUESTED"),
+        order_id=order.id,
+        occurred_at=now,
+        requested_by=by,
+    )
+
+
+def _asked(order: Order, status: str) -> Actor | None:
+    """Who asked for the order's move to `status`, if a request did."""
+    return next((change.by for change in order.history if change.status == status), None)
 
 
 def _finish_cancellation(before: Order, order: Order, now: datetime) -> Decision[Order]:
@@ -162,17 +181,23 @@ def _finish_cancellation(before: Order, order: Order, now: datetime) -> Decision
 
 
 def _move(
-    order: Order, allowed: frozenset[str] | set[str], status: str, cause: str, now: datetime
+    order: Order,
+    allowed: frozenset[str] | set[str],
+    status: str,
+    cause: str,
+    now: datetime,
+    by: Actor | None = None,
 ) -> Order:
-    """Move to `status` if the order is in one of the `allowed` statuses, recording why."""
+    """Move to `status` if the order is in one of the `allowed` statuses, recording why
+    and who asked."""
     if order.status not in allowed or order.status == status:
         return order
-    change = Change.model_validate({"status": status, "at": now, "cause": cause})
+    change = Change.model_validate({"status": status, "at": now, "cause": cause, "by": by})
     return updated(order, now, status=status, history=(*order.history, change))
 
 
-def _fail(order: Order, reason: str, cause: str, now: datetime) -> Order:
-    failed = _move(order, IN_PROGRESS, "FAILED", f"{cause}: {reason}", now)
+def _fail(order: Order, reason: str, cause: str, now: datetime, by: Actor | None = None) -> Order:
+    failed = _move(order, IN_PROGRESS, "FAILED", f"{cause}: {reason}", now, by)
     return updated(failed, now, reason=reason) if failed is not order else order
 
 
@@ -191,6 +216,7 @@ def _created(order: Order) -> OrderCreated:
             "customer_id": order.customer_id,
             "items": [{"product_id": i.product_id, "quantity": i.quantity} for i in order.items],
             "payment_token": order.payment_token,
+            "requested_by": order.history[0].by,
         }
     )
 

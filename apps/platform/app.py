@@ -13,7 +13,7 @@ from mode.utils.objects import cached_property
 from mode.utils.queues import FlowControlEvent
 
 import topics
-from apps.platform import metrics, readiness
+from apps.platform import metrics, readiness, redaction
 from apps.platform.adjusted_app import AdjustedApp, broker_options
 from apps.platform.broker_wait import wait_for_broker
 from apps.platform.dead_letter_log import keep_dead_letters
@@ -110,6 +110,7 @@ def create_app(
     starts (autodiscovery): the views import the app, never the other way round.
     """
     settings = settings or Settings.from_env()
+    redaction.mask_records()  # no token in any log line, whatever logs it
     app = ServiceApp(
         service,
         settings,
@@ -125,6 +126,10 @@ def create_app(
         web_bind=settings.web_host,
         web_port=settings.port_of(service),
         web_application_options={"client_max_size": MAX_BODY_BYTES},
+        # Faust's own /table/... and /router/... pages are not served: /tables does their
+        # job behind the gate (web/access.py), with the documented errors.
+        web_tables_enabled=False,
+        web_router_enabled=False,
         # A message that does not decode is dead-lettered rather than crashing its agent.
         Topic=DeadLetteringTopic,
         # OMS_LOG_FORMAT=json: one JSON object a line (see `json_logs`).

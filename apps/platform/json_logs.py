@@ -38,11 +38,15 @@ class JsonFormatter(logging.Formatter):
             line["service"] = self.service
         line["message"] = record.getMessage()
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+            line["exception"] = record.exc_text or self.formatException(record.exc_info)
         if record.stack_info:
             line["stack"] = self.formatStack(record.stack_info)
         if (event := event_context.current()) is not None:
             line.update(event)
+        # A change made through REST: who asked, what, and the answer (see web/kit/auth.py).
+        audit = getattr(record, "audit", None)
+        if isinstance(audit, dict):
+            line.update(audit)
         return json.dumps(line)
 
 

@@ -3,7 +3,7 @@
 A list is newest first, with its total. Walking the table for each request would cost
 more with every order ever placed, so each worker keeps in memory, for the partitions
 it owns, an index of its rows: their keys in creation order, by facet (their status,
-say) and by the list's selective field (a customer, say). A page reads only the rows it
+say) and by each of the list's selective fields (a customer, say). A page reads only the rows it
 shows, from the lists of the facets it wants; its total is the length of those lists.
 
 After each rebalance (partitions came or went, and were recovered from their
@@ -43,27 +43,26 @@ class Row:
 
     position: Position
     facet: Hashable
-    #: The value of the list's selective field (None if the list has none).
-    selected: Hashable
+    #: The values of the list's selective fields, in their order.
+    selected: tuple[Hashable, ...]
 
 
 def row_of(query: type[Page], key: str, value: Any) -> Row:
     """What the index of a list filtered by `query` keeps of the row `key`: `value`."""
-    field = query.selective
-    selected = getattr(value, field) if field is not None else None
+    selected = tuple(getattr(value, field) for field in query.selective)
     return Row((value.created_at, key), query.facet_of(value), selected)
 
 
 class RowIndex:
-    """One table's rows on this worker, in creation order by facet and by selective field."""
+    """One table's rows on this worker, in creation order by facet and by selective fields."""
 
     def __init__(self, query: type[Page], rows: Mapping[str, Row]) -> None:
         self.query = query
         self._rows = dict(rows)
         #: The rows' positions by facet, oldest first: a list merges the facets it wants.
         self._by_facet: dict[Hashable, list[Position]] = {}
-        #: ... and by the value of the selective field, if the list has one.
-        self._selected: dict[Hashable, list[Position]] = {}
+        #: ... and by (selective field's place, its value), if the list has such fields.
+        self._selected: dict[tuple[int, Hashable], list[Position]] = {}
         for row in sorted(self._rows.values(), key=attrgetter("position")):
             self._place(row, list.append)
 
@@ -87,19 +86,25 @@ class RowIndex:
         old = self._rows.pop(key, None)
         if old is not None:
             _remove(self._by_facet, old.facet, old.position)
-            if self.query.selective is not None:
-                _remove(self._selected, old.selected, old.position)
+            for place, selected in enumerate(old.selected):
+                _remove(self._selected, (place, selected), old.position)
         if row is not None:
             self._rows[key] = row
             self._place(row, insort)
 
     def newest_first(self, query: Page) -> tuple[Iterator[str], int]:
         """The keys of the rows `query` keeps, newest first, and how many there are."""
-        field = query.selective
-        chosen = getattr(query, field) if field is not None else None
-        if chosen is not None:
-            selected = reversed(self._selected.get(chosen, []))
-            keys = [key for _, key in selected if query.wants(self._rows[key].facet)]
+        chosen = [(place, getattr(query, field)) for place, field in enumerate(query.selective)]
+        chosen = [(place, value) for place, value in chosen if value is not None]
+        if chosen:
+            # The rows of the first field chosen, kept if they match the others too.
+            rows = (self._rows[key] for _, key in reversed(self._selected.get(chosen[0], [])))
+            keys = [
+                row.position[1]
+                for row in rows
+                if query.wants(row.facet)
+                and all(row.selected[place] == value for place, value in chosen[1:])
+            ]
             return iter(keys), len(keys)
         wanted = [positions for facet, positions in self._by_facet.items() if query.wants(facet)]
         newest = heapq.merge(*map(reversed, wanted), reverse=True)
@@ -107,11 +112,11 @@ class RowIndex:
 
     def _place(self, row: Row, put: Callable[[list[Position], Position], None]) -> None:
         put(self._by_facet.setdefault(row.facet, []), row.position)
-        if self.query.selective is not None:
-            put(self._selected.setdefault(row.selected, []), row.position)
+        for place, selected in enumerate(row.selected):
+            put(self._selected.setdefault((place, selected), []), row.position)
 
 
-def _remove(lists: dict[Hashable, list[Position]], name: Hashable, position: Position) -> None:
+def _remove(lists: dict[Any, list[Position]], name: Hashable, position: Position) -> None:
     """Take `position` out of the list `name` of `lists`, and the list once it is empty."""
     positions = lists[name]
     del positions[bisect_left(positions, position)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -24,6 +25,12 @@ MAX_BODY_BYTES = 1024 * 1024
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 #: The SASL mechanisms that need only a user name and a password.
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+#: The shortest HS256 secret taken (RFC 7518, 3.2: a key as long as the hash's output).
+MIN_SECRET_BYTES = 32
+#: The algorithms a key source may be asked to accept: HMAC with a shared secret, public
+#: keys with a JWKS. `none` is never one of them (RFC 8725, 3.1).
+SECRET_ALGORITHMS = ("HS256", "HS384", "HS512")
+JWKS_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 
 
 def app_id(service: str) -> str:
@@ -49,6 +56,26 @@ class Settings:
     broker_sasl_password: str = field(default="", repr=False)
     #: The CA bundle (PEM) that signed the brokers' certificates; empty: the system's CAs.
     broker_ca_file: str = ""
+    #: on: every request but the public ones needs a bearer token (see web/access.py);
+    #: off: no token asked, every caller an operator; only on a loopback binding.
+    auth: str = "on"
+    #: The HS256 secret tokens are signed with (32 bytes at least); empty: the one `oms up`
+    #: keeps in the data directory. Kept out of the repr.
+    auth_secret: str = field(default="", repr=False)
+    #: Instead of a secret: an identity provider's public keys, as a JWKS file or URL.
+    auth_jwks: str = ""
+    #: The algorithms accepted, comma-separated; empty: HS256 with a secret, RS256 and
+    #: ES256 with a JWKS. Never taken from the token itself (RFC 8725).
+    auth_algorithms: str = ""
+    #: When set, a token must carry this `iss` ...
+    auth_issuer: str = ""
+    #: ... and this `aud`.
+    auth_audience: str = ""
+    #: The claim holding the token's roles, a list; a dotted name reaches into an object
+    #: (`realm_access.roles`, as Keycloak writes them).
+    auth_roles_claim: str = "roles"
+    #: Seconds of clock difference allowed on `exp` and `nbf`.
+    auth_leeway: float = 30.0
     #: Copies of each topic the services create; a cluster of three brokers or more wants 3.
     replication_factor: int = 1
     web_host: str = "127.0.0.1"
@@ -145,6 +172,7 @@ class Settings:
             if url and not url.startswith(("http://", "https://")):
                 raise ValueError(f"{PREFIX}{name} must be an http:// or https:// URL, not {url!r}")
         self._validate_broker_security()
+        self._validate_auth()
 
     def _validate_broker_security(self) -> None:
         # A credential the protocol would ignore is refused: it was meant to be used.
@@ -171,6 +199,59 @@ class Settings:
                 f"{PREFIX}BROKER_CA_FILE needs {PREFIX}BROKER_SECURITY_PROTOCOL SSL or SASL_SSL, "
                 f"not {protocol}"
             )
+
+    def _validate_auth(self) -> None:
+        if self.auth not in ("on", "off"):
+            raise ValueError(f"{PREFIX}AUTH must be on or off, not {self.auth!r}")
+        if self.auth == "off":
+            if not self.binds_loopback:
+                raise ValueError(
+                    f"{PREFIX}AUTH=off is only for a loopback binding, not {PREFIX}WEB_HOST="
+                    f"{self.web_host}: anyone who reaches the port could do anything"
+                )
+            return
+        if self.auth_secret and self.auth_jwks:
+            raise ValueError(f"give {PREFIX}AUTH_SECRET or {PREFIX}AUTH_JWKS, not both")
+        if self.auth_secret and len(self.auth_secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"{PREFIX}AUTH_SECRET must be at least {MIN_SECRET_BYTES} bytes, not "
+                f"{len(self.auth_secret.encode())}: make one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        if not self.binds_loopback and not (self.auth_secret or self.auth_jwks):
+            raise ValueError(
+                f"{PREFIX}WEB_HOST={self.web_host} reaches beyond this machine: set "
+                f"{PREFIX}AUTH_SECRET or {PREFIX}AUTH_JWKS, or no token could be checked"
+            )
+        allowed = JWKS_ALGORITHMS if self.auth_jwks else SECRET_ALGORITHMS
+        unknown = [name for name in self.algorithms if name not in allowed]
+        if unknown or not self.algorithms:
+            source = "a JWKS" if self.auth_jwks else "a secret"
+            raise ValueError(
+                f"{PREFIX}AUTH_ALGORITHMS with {source} takes {', '.join(allowed)}, "
+                f"not {', '.join(unknown) or 'nothing'}"
+            )
+        if not 0 <= self.auth_leeway <= 300:
+            raise ValueError(f"{PREFIX}AUTH_LEEWAY must be within 0..300 seconds")
+        if not self.auth_roles_claim.strip("."):
+            raise ValueError(f"{PREFIX}AUTH_ROLES_CLAIM must name a claim")
+
+    @property
+    def algorithms(self) -> tuple[str, ...]:
+        """The signature algorithms a token may use (never what its header says)."""
+        if self.auth_algorithms:
+            return tuple(name.strip() for name in self.auth_algorithms.split(",") if name.strip())
+        return ("RS256", "ES256") if self.auth_jwks else ("HS256",)
+
+    @property
+    def binds_loopback(self) -> bool:
+        """Whether the workers listen on this machine only."""
+        if self.web_host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.web_host).is_loopback
+        except ValueError:  # a host name: it may resolve to anything
+            return False
 
     def port_of(self, service: str) -> int:
         """The web port of the service's first worker: 8070, 8071 or 8072 by default."""

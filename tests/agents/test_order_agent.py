@@ -17,6 +17,7 @@ from models.events import OrderLine, PaymentStatusUpdated
 from models.orders import CancelOrder, NewOrder, PlaceOrder
 from tests.agents.conftest import Sent
 from tests.saga import inventory_reserved, new_order_id, saga_event
+from tests.unit.values import OPERATOR
 
 #: The headers of a command from a REST view that waits for the answer.
 ASKED = {REPLY_TO: b"replies", CORRELATION_ID: b"c1"}
@@ -43,7 +44,12 @@ def place(order_id: str) -> PlaceOrder:
         order=body,
         fingerprint=body.fingerprint(),
         issued_at=utcnow(),
+        requested_by=OPERATOR,
     )
+
+
+def cancel(order_id: str) -> CancelOrder:
+    return CancelOrder(order_id=order_id, issued_at=utcnow(), requested_by=OPERATOR)
 
 
 def paid(order_id: str) -> PaymentStatusUpdated:
@@ -87,7 +93,7 @@ async def test_an_event_on_another_partition_than_its_order_finds_no_order(agent
 async def test_a_cancel_that_is_refused_changes_nothing_and_says_why(agent: Any) -> None:
     order_id = new_order_id()
 
-    decision = await put(agent, CancelOrder(order_id=order_id, issued_at=utcnow()), 5, asked=True)
+    decision = await put(agent, cancel(order_id), 5, asked=True)
 
     ((_, reply),) = decision.replies
     assert (reply.error, decision.changed) == ("NOT_FOUND", False)

@@ -13,10 +13,9 @@ from apps.order.agents import manage_orders
 from apps.order.app import orders
 from apps.platform import listed_table
 from apps.platform.listed_table import Rebalanced
-from models.base import utcnow
-from models.orders import CancelOrder, OrderFilter
+from models.orders import OrderFilter
 from tests.agents.conftest import Sent
-from tests.agents.test_order_agent import place, put
+from tests.agents.test_order_agent import cancel, place, put
 from tests.saga import new_order_id
 
 
@@ -68,7 +67,7 @@ async def test_a_new_status_is_listed_at_once_without_a_new_walk(agent: Any) -> 
     await put(agent, place(order_id), 4)
     index = await orders.ready_index()
 
-    await put(agent, CancelOrder(order_id=order_id, issued_at=utcnow()), 4)
+    await put(agent, cancel(order_id), 4)
 
     status = orders.get(order_id).status
     now, before = (OrderFilter(status=s, limit=1000) for s in (status, "PENDING"))

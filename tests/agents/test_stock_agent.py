@@ -16,6 +16,7 @@ from apps.platform.decision import Decision
 from apps.platform.replies import CORRELATION_ID, REPLY_TO
 from models.inventory import AddStock, CreateProduct, HoldStock, Product, RemoveStock, StockReply
 from tests.agents.conftest import Sent
+from tests.unit.values import OPERATOR
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -40,11 +41,18 @@ def create(product_id: str, stock_level: int = 5) -> CreateProduct:
         price=Decimal("19.90"),
         stock=stock_level,
         active=True,
+        requested_by=OPERATOR,
     )
 
 
 def add(product_id: str, quantity: int) -> AddStock:
-    return AddStock(command_id=uuid4().hex, product_id=product_id, issued_at=NOW, quantity=quantity)
+    return AddStock(
+        command_id=uuid4().hex,
+        product_id=product_id,
+        issued_at=NOW,
+        quantity=quantity,
+        requested_by=OPERATOR,
+    )
 
 
 #: The headers of a command from a REST view that waits for the answer.
@@ -80,7 +88,9 @@ async def test_a_created_product_is_replied_and_stored(agent: Any) -> None:
 async def test_a_refused_command_is_replied_and_writes_nothing(agent: Any) -> None:
     product_id = new_product_id()
     await send(agent, create(product_id, 2), partition=1)
-    remove = RemoveStock(command_id="r1", product_id=product_id, issued_at=NOW, quantity=3)
+    remove = RemoveStock(
+        command_id="r1", product_id=product_id, issued_at=NOW, quantity=3, requested_by=OPERATOR
+    )
 
     outcome = await send(agent, remove, partition=1, asked=True)
 

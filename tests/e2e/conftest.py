@@ -89,10 +89,11 @@ class System:
 
 
 @contextlib.contextmanager
-def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    """A broker and the three services, warmed up by one order through the whole saga."""
+def running_system(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[System]:
+    """A broker and the three services with `settings` (OMS_* variables), warmed up by one
+    order through the whole saga."""
     broker = Broker(log=tmp_path_factory.mktemp("broker") / "tansu.log").start()
-    env = {"OMS_PARTITIONS": "4"}
+    env = {"OMS_PARTITIONS": "4", **settings}
     workers = {
         service: Worker(service, broker, tmp_path_factory.mktemp(service), env=dict(env))
         for service in ("order", "inventory", "payment")

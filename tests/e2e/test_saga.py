@@ -60,7 +60,7 @@ def test_a_prepaid_order_inventory_cannot_meet_fails_and_its_prepayment_is_refun
 ) -> None:
     product = system.product(stock=1)
     key = f"prepaid-{uuid4().hex}"  # the key names the order before it is placed
-    order_id = order_id_for_key(key)
+    order_id = order_id_for_key("c1", key)
     prepaid = system.payment.post("/payments", {"order_id": order_id, "amount": "10.00"})
     assert (prepaid.status, prepaid.body["status"]) == (201, "COMPLETED")
 
@@ -84,7 +84,7 @@ def test_an_order_placed_under_the_id_of_a_manual_hold_fails_and_leaves_the_hold
 ) -> None:
     product = system.product(stock=5)
     key = f"held-{uuid4().hex}"
-    order_id = order_id_for_key(key)
+    order_id = order_id_for_key("c1", key)
     hold = {"order_id": order_id, "items": [{"product_id": product, "quantity": 2}]}
     assert system.inventory.post("/reservations", hold).status == 201
 

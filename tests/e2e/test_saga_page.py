@@ -1,18 +1,36 @@
-"""The saga page in a real headless Chromium: orders placed over HTTP show up and move live."""
+"""The saga page in a real headless Chromium: it asks for an operator's token, then orders
+placed over HTTP show up and move live; the token never goes into a URL, and the page
+does nothing its content security policy refuses."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Error,
+    Locator,
+    Page,
+    Request,
+    expect,
+    sync_playwright,
+)
 
+from apps.platform.settings import Settings
+from apps.platform.tokens import mint
 from tests.e2e.conftest import System
+from tests.tokens import TTL, token
 
 #: Debian's chromium, which `make test` and `make test-e2e` install when it is missing.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -20,6 +38,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 PATIENCE_MS = 30_000
 #: Rows the page keeps, however many orders pass (MAX_ROWS in web/ui/saga.js).
 MAX_ROWS = 200
+#: What the page reads with its token (the rest, its files, are public).
+DATA = re.compile(r"^/(ui/(events|counts|stock|dead-letters/.*)|orders(/.*)?|dead-letters)$")
+#: Each violation of the content security policy, handed to the test as it happens.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => window.cspViolated(
+  `${event.effectiveDirective} refused ${event.blockedURI || "inline"} ` +
+  `at ${event.sourceFile}:${event.lineNumber}`));
+"""
 
 
 @pytest.fixture(scope="module")
@@ -32,22 +58,89 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, system: System) -> Iterator[Page]:
-    """The saga page, open and live; the test fails on any error in its script."""
+@dataclass
+class Watch:
+    """What a page did that the test holds against it once the test is over."""
+
+    errors: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+
+    def failed(self, error: Error) -> None:
+        self.errors.append(str(error))
+
+    def violated(self, violation: str) -> None:
+        self.violations.append(violation)
+
+    def console(self, message: ConsoleMessage) -> None:
+        # Chromium also logs each refusal of the policy: so none is missed.
+        if "Content Security Policy" in message.text:
+            self.violations.append(message.text)
+
+    def requested(self, request: Request) -> None:
+        self.requests.append(request)
+
+    def data_requests(self) -> list[Request]:
+        return [request for request in self.requests if DATA.match(urlsplit(request.url).path)]
+
+
+@contextlib.contextmanager
+def saga_page(browser: Browser, system: System, path: str = "/ui") -> Iterator[Page]:
+    """The page at `path`, not logged in yet. Once the test is over, it fails on any error
+    in the page's script, any violation of its content security policy, and any request
+    whose URL carries a token."""
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    watch = Watch()
+    context.expose_function("cspViolated", watch.violated)
+    context.add_init_script(REPORT_VIOLATIONS)
+    context.on("request", watch.requested)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{system.order.url}/ui")
-    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    page.on("pageerror", watch.failed)
+    page.on("console", watch.console)
+    page.goto(f"{system.order.url}{path}")
+    expect(page.locator("#login")).to_be_visible()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "signed-out")
+    expect(page.locator("#dashboard")).to_be_hidden()
+    assert not watch.data_requests(), "the page asked for data before it had a token"
     # Set once: a reload would lose it, so it still being there proves there was none.
     page.evaluate("window.neverReloaded = true")
-    yield page
-    reloaded = not page.evaluate("window.neverReloaded === true")
-    context.close()
-    assert not errors, errors
+    try:
+        yield page
+        reloaded = not page.evaluate("window.neverReloaded === true")
+    finally:
+        context.close()
+    assert not watch.errors, watch.errors
+    assert not watch.violations, watch.violations
     assert not reloaded, "the page was reloaded"
+    tokens = {token("operator"), forged_token()}
+    leaked = [r.url for r in watch.requests if any(t in r.url for t in tokens)]
+    assert not leaked, "a token went into a URL"
+    for request in watch.data_requests():
+        assert request.headers.get("authorization", "").startswith("Bearer "), request.url
+
+
+def log_in(page: Page, given: str) -> None:
+    page.locator("#token").fill(given)
+    page.get_by_role("button", name="Log in").click()
+
+
+@pytest.fixture
+def page(browser: Browser, system: System) -> Iterator[Page]:
+    """The saga page, logged in with an operator's token, and live."""
+    with saga_page(browser, system) as page:
+        log_in(page, token("operator"))
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+        expect(page.locator("#login")).to_be_hidden()
+        # Kept in the tab's session storage, under one key.
+        assert page.evaluate("Object.values(sessionStorage)") == [token("operator")]
+        yield page
+
+
+@functools.cache
+def forged_token() -> str:
+    """An operator's token as a client could make it, signed with another secret."""
+    settings = Settings.from_env()
+    return mint(settings, "not-the-secret-the-workers-check-tokens-with", "operator", "x", TTL)
 
 
 def row(page: Page, order: dict[str, Any]) -> Locator:
@@ -130,10 +223,57 @@ def test_the_page_keeps_only_the_newest_rows_while_hundreds_of_orders_pass(
 
 
 def test_the_order_services_front_page_is_the_saga_page(browser: Browser, system: System) -> None:
-    page = browser.new_page()
-    try:
-        page.goto(f"{system.order.url}/")
+    with saga_page(browser, system, "/") as page:
+        log_in(page, token("operator"))
         expect(page.locator("#connection")).to_have_attribute("data-state", "live")
         expect(page.locator("#total")).to_have_text(str(total(system)))
-    finally:
-        page.close()
+
+
+def test_a_refused_token_shows_the_login_form_again_with_the_servers_error(
+    browser: Browser, system: System
+) -> None:
+    refused = system.order.get("/ui/counts", token=forged_token())
+    assert refused.status == 401, refused.body
+    with saga_page(browser, system) as page:
+        log_in(page, forged_token())
+        expect(page.locator("#login-error")).to_have_text(refused.body["error"])
+        expect(page.locator("#login")).to_be_visible()
+        expect(page.locator("#dashboard")).to_be_hidden()
+        expect(page.locator("#connection")).to_have_attribute("data-state", "signed-out")
+        assert page.evaluate("sessionStorage.length") == 0
+
+        log_in(page, token("operator"))
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+        expect(page.locator("#login-error")).to_be_empty()
+
+
+def test_log_out_drops_the_token_and_asks_for_one_again(browser: Browser, system: System) -> None:
+    with saga_page(browser, system) as page:
+        log_in(page, token("operator"))
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+        page.get_by_role("button", name="log out").click()
+        expect(page.locator("#login")).to_be_visible()
+        expect(page.locator("#connection")).to_have_attribute("data-state", "signed-out")
+        assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_the_page_follows_the_stream_again_after_it_ends_and_reads_the_newest_orders(
+    browser: Browser, system: System
+) -> None:
+    # What the worker sends when it ends a stream (a rebalance, a reader too far behind),
+    # with a shorter `retry:` than its own: each stream here ends at once.
+    ended = 'retry: 200\n\n: still here\n\nevent: end\ndata: {"reason": "ended"}\n\n'
+    with saga_page(browser, system) as page:
+        page.route(
+            "**/ui/events",
+            lambda route: route.fulfill(content_type="text/event-stream", body=ended),
+        )
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.url))
+        log_in(page, token("operator"))
+        for _ in range(3):
+            with page.expect_request(lambda request: urlsplit(request.url).path == "/ui/events"):
+                pass
+        newest = [url for url in asked if urlsplit(url).path == "/orders"]
+        assert len(newest) >= 3, asked
+        expect(page.locator("#connection")).to_have_attribute("title", "ended")

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 from uuid import uuid4
 
 import pytest
@@ -20,6 +20,7 @@ import pytest
 from apps.cli import replay
 from apps.platform.settings import SERVICES, worker_data_dir
 from tests.processes import READY_TIMEOUT_S, Broker, Worker, check_holds, http, poll
+from tests.tokens import bearer
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +127,9 @@ def test_the_saga_pages_stream_on_either_worker_carries_the_orders_of_both(
 
     # 16 orders on 8 partitions: some are owned by each worker (all on one: p = 3e-5).
     # The stream opens once the other worker's is followed: nothing placed after is missed.
-    with urlopen(f"{first_order.url}/ui/events", timeout=60) as stream:
+    # The relay carries the reader's token to the other worker, which checks it too.
+    events = Request(f"{first_order.url}/ui/events", headers=bearer())
+    with urlopen(events, timeout=60) as stream:
         ids = {place(second_order.url, product, uuid4().hex) for _ in range(16)}
         while not ids <= confirmed:
             line = stream.readline().decode()  # the heartbeat bounds the wait

@@ -34,13 +34,13 @@ def test_past_the_bound_an_order_is_refused_at_once_and_never_created(orders: Wo
 
     assert [status for status, _, _ in opened] == [201] * BOUND
     assert (status, headers["Retry-After"], body["code"]) == (429, "1", "OVERLOADED")
-    assert orders.get(f"/orders/{order_id_for_key('one-too-many')}").status == 404
+    assert orders.get(f"/orders/{order_id_for_key('c-1', 'one-too-many')}").status == 404
 
 
 def test_an_order_is_taken_again_once_a_saga_settles(orders: Worker) -> None:
     for n in range(BOUND):  # open (or, after the test above, already open)
         place(orders, f"open-{n}")
-    first = order_id_for_key("open-0")
+    first = order_id_for_key("c-1", "open-0")
     assert place(orders, "waits-for-room")[0] == 429
 
     publish_events(orders.broker, saga_event(InventoryStatusUpdated, first, status="REJECTED"))

@@ -16,6 +16,8 @@ from jsonschema import Draft202012Validator
 from apps.platform.app import create_app
 from tests.integration.conftest import PARTITIONS
 from tests.processes import Response, Worker
+from tests.tokens import bearer
+from web import access
 from web.kit import pages
 from web.kit.asyncapi import document
 
@@ -61,9 +63,10 @@ def test_the_docs_page_loads_swagger_ui_from_the_worker_itself(inventory: Worker
 
     assets = re.findall(r'(?:src|href)="([^"]+)"', page.decode())
     assert status == 200 and content_type == "text/html"
-    assert b'url: "/openapi.json"' in page
     assert {"/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"} <= set(assets)
     assert {url: fetch(inventory.url + url)[0] for url in assets} == dict.fromkeys(assets, 200)
+    assert b'url: "/openapi.json"' in fetch(f"{inventory.url}/docs/init/init.js")[2]
+    assert b"<script>" not in page  # the page's policy runs no inline script
 
 
 def test_the_worker_answers_as_its_document_says(inventory: Worker) -> None:
@@ -99,10 +102,10 @@ def test_the_worker_answers_as_its_document_says(inventory: Worker) -> None:
 
 async def test_the_document_swagger_ui_and_metrics_answer_before_the_worker_is_ready() -> None:
     starting = create_app("order")  # never started: it has no partitions yet
-    pages.register(starting)
+    pages.register(starting, access.TABLE)
 
     async with TestClient(TestServer(starting.web.web_app)) as client:
-        gated = await client.get("/tables")
+        gated = await client.get("/tables", headers=bearer())
         spec = await client.get("/openapi.json")
         docs = await client.get("/docs")
         metrics = await client.get("/metrics")

@@ -1,6 +1,10 @@
 """Schemathesis against each service's own OpenAPI document, on a real worker: no answer
 is a 500, every answer is what the document says, and no invalid input is accepted.
 
+Requests carry an operator's token, so every operation is reached past the gate; a
+request whose headers are made invalid on purpose (its token left out, say) goes as it
+was made, and must be refused.
+
 Requests are generated both valid and invalid by the document, for every operation.
 Not checked: that every request the document allows is accepted. A few rules cannot be
 written in JSON Schema ("each product once per order", "a prepayment above zero"), so a
@@ -16,10 +20,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.processes import Worker
+from tests.tokens import bearer
 
 #: Requests per operation and mode: enough to find a shape that breaks, bounded in time.
 EXAMPLES = 20
@@ -45,6 +51,12 @@ def streams(operation: Any) -> bool:
     return "text/event-stream" in answers.get("content", {})
 
 
+def invalid_headers(case: Any) -> bool:
+    """Whether the case's headers were made invalid on purpose (a token left out, say)."""
+    headers = case.meta.components.get(ParameterLocation.HEADER) if case.meta else None
+    return headers is not None and headers.mode is GenerationMode.NEGATIVE
+
+
 @pytest.mark.parametrize("service", SERVICES)
 @pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda mode: mode.value)
 def test_every_operation_answers_as_the_document_says(
@@ -66,7 +78,8 @@ def test_every_operation_answers_as_the_document_says(
             suppress_health_check=list(HealthCheck),
         )
         def answers_as_documented(case: Any) -> None:
-            case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            headers = {} if invalid_headers(case) else bearer()
+            case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
         try:
             answers_as_documented()

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from apps.platform.settings import worker_data_dir
+from models.actors import Actor
 from models.base import utcnow
 from models.inventory import AddStock
 from tests.processes import READY_TIMEOUT_S, Response, Worker, poll, publish
@@ -69,7 +70,13 @@ def test_a_restarted_worker_serves_its_products_from_local_tables(
     # batches, whose end offset Tansu lists too low; the restart must still work
     # (no ConsistencyError) and find every write.
     adds = [
-        AddStock(command_id=f"burst-{n}", product_id="kept-1", issued_at=utcnow(), quantity=1)
+        AddStock(
+            command_id=f"burst-{n}",
+            product_id="kept-1",
+            issued_at=utcnow(),
+            quantity=1,
+            requested_by=Actor(sub="test-operator", role="operator"),
+        )
         for n in range(200)
     ]
     publish(worker.broker, STOCK_COMMANDS.name, [(add.product_id, add) for add in adds])

@@ -1,12 +1,17 @@
-"""The launcher on real processes: health probes, wiping local tables, and `oms broker`."""
+"""The launcher on real processes: health probes, wiping local tables, `oms broker`, and
+the secret `oms up` keeps for the tokens `oms token` prints."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
-from collections.abc import AsyncIterator
+import stat
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +22,12 @@ from apps.cli.launcher import health_probe, wipe_data_dirs
 from apps.cli.main import main
 from apps.cli.supervisor import Supervisor
 from apps.platform.settings import Settings, worker_data_dir
+from apps.platform.tokens import keep_secret, secret_file
 from tests.integration.children import BOUND_S, eventually, is_alive, python
+from tests.processes import READY_TIMEOUT_S, Broker, http, poll, stop_process
+
+#: The `oms` command as installed beside this interpreter.
+OMS = str(Path(sys.executable).with_name("oms"))
 
 
 @pytest.fixture
@@ -73,6 +83,16 @@ def test_the_data_dirs_of_the_default_workers_are_wiped_and_no_others(tmp_path: 
     assert list(tmp_path.iterdir()) == [elsewhere]
 
 
+def test_wiping_the_data_dirs_leaves_the_secret_for_tokens(tmp_path: Path) -> None:
+    secret, _ = keep_secret(tmp_path)
+    (worker_data_dir(tmp_path, "order", 8070) / "tables").mkdir(parents=True)
+
+    wipe_data_dirs(Settings(data_dir=tmp_path))
+
+    assert list(tmp_path.iterdir()) == [secret_file(tmp_path)]
+    assert keep_secret(tmp_path) == (secret, False)
+
+
 async def test_oms_broker_listens_on_its_port_and_stops_cleanly_on_sigint() -> None:
     port = free_port()
     oms = await asyncio.create_subprocess_exec(
@@ -125,3 +145,93 @@ def test_oms_broker_on_a_taken_port_fails_with_a_clear_message(
     assert code == 1
     assert f"oms         | error: port {port} on 127.0.0.1 is taken" in out
     assert "Traceback" not in out
+
+
+# `oms up` and `oms token`, with no OMS_AUTH_SECRET: the secret is the one kept on disk ----
+
+
+@pytest.fixture
+def up_env(tmp_path: Path) -> dict[str, str]:
+    """`oms up`'s environment, and `oms token`'s: ports and a data dir of the test's own,
+    and no OMS_AUTH_SECRET (tests/conftest.py sets one for every other test)."""
+    env = {name: value for name, value in os.environ.items() if name != "OMS_AUTH_SECRET"}
+    return {**env, "OMS_BASE_PORT": str(free_base_port()), "OMS_DATA_DIR": str(tmp_path / "data")}
+
+
+@pytest.fixture
+def oms_up(broker: Broker, up_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[[], Path]]:
+    """Start `oms up` on the module's broker, as often as the test calls; each one's log."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> Path:
+        for running in started:
+            stop_process(running, signal.SIGINT)
+        log = tmp_path / f"oms-up-{len(started) + 1}.log"
+        with log.open("ab") as sink:
+            started.append(
+                subprocess.Popen(
+                    [OMS, "up", "--broker-url", broker.url],
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    env=up_env,
+                    start_new_session=True,
+                )
+            )
+        up = started[-1]
+        poll(lambda: up.poll() is not None or "Ctrl-C stops" in log.read_text(), "oms up ready")
+        assert up.poll() is None, log.read_text()
+        return log
+
+    yield start
+    for running in started:
+        stop_process(running, signal.SIGINT)
+
+
+def free_base_port() -> int:
+    """Three free ports in a row, below the range the kernel hands out to connections."""
+    while True:
+        base = random.randrange(20_000, 32_000)
+        if all(can_bind(base + n) for n in range(3)):
+            return base
+
+
+def can_bind(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def oms_token(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [OMS, "token", *argv], env=env, capture_output=True, text=True, timeout=READY_TIMEOUT_S
+    )
+
+
+def test_oms_up_keeps_a_secret_that_oms_token_signs_with_and_the_workers_check_tokens_by(
+    oms_up: Callable[[], Path], up_env: dict[str, str]
+) -> None:
+    secret = secret_file(Path(up_env["OMS_DATA_DIR"]))
+    orders = f"http://127.0.0.1:{up_env['OMS_BASE_PORT']}/orders"
+    assert oms_token(up_env, "operator").returncode == 2  # no secret before `oms up`
+
+    first = oms_up().read_text()
+    kept = secret.read_text()
+    minted = oms_token(up_env, "operator")
+    token = minted.stdout.strip()
+
+    assert f"made a secret for tokens in {secret}" in first
+    assert "token      TOKEN=$(" in first and "oms token operator)" in first
+    assert kept.strip() not in first
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert (minted.returncode, minted.stderr, minted.stdout.count("\n")) == (0, "", 1)
+    assert http("GET", orders, token=token).status == 200
+    assert http("GET", orders, token=None).status == 401
+
+    second = oms_up().read_text()
+
+    assert f"tokens signed with the secret kept in {secret}" in second
+    assert secret.read_text() == kept
+    assert http("GET", orders, token=token).status == 200

@@ -15,6 +15,7 @@ from apps.inventory.core import stock as stock_rules
 from apps.order import core as order_rules
 from apps.payment.core import payments as payment_rules
 from apps.platform.decision import Decision
+from models.actors import Actor
 from models.events import OrderLine
 from models.inventory import AddStock, CreateProduct, Product, RemoveStock
 from models.orders import CancelOrder, NewOrder, Order, PlaceOrder
@@ -28,9 +29,12 @@ from models.payments import (
     TimeOutPayment,
 )
 from models.reservations import Reservation
+from tests.unit.values import OPERATOR, PROCESSOR
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 PRICE = Decimal("2.50")
+#: The customer who places and cancels every order (as its own token's `sub`).
+CUSTOMER = Actor(sub="c1", role="customer")
 
 #: What the simulated gateway answers a charge, by token (apps/payment/gateway.py); the
 #: gateway agent retries a flaky token's transient errors until it is captured.
@@ -142,6 +146,7 @@ class Saga:
                 price=PRICE,
                 stock=stock,
                 active=True,
+                requested_by=OPERATOR,
             )
         )
 
@@ -153,12 +158,13 @@ class Saga:
                 product_id=product_id,
                 issued_at=self.now(),
                 quantity=abs(change),
+                requested_by=OPERATOR,
             )
         )
 
     def place_order(self, order_id: str, lines: dict[str, int], token: str) -> None:
         items = tuple(OrderLine(product_id=p, quantity=q) for p, q in lines.items())
-        self.bodies[order_id] = NewOrder(customer_id="c1", items=items, payment_token=token)
+        self.bodies[order_id] = NewOrder(customer_id=CUSTOMER.sub, items=items, payment_token=token)
         self.place_again(order_id)
 
     def place_again(self, order_id: str) -> None:
@@ -171,15 +177,23 @@ class Saga:
                 order=body,
                 fingerprint=body.fingerprint(),
                 issued_at=self.now(),
+                requested_by=CUSTOMER,
             )
         )
 
     def prepay(self, order_id: str, amount: Decimal, token: str) -> None:
-        """`POST /payments`: the order's payment, charged before its reservation."""
-        self.send(Prepay(order_id=order_id, amount=amount, payment_token=token))
+        """`POST /payments` by an operator (a customer's would wait for the order to be
+        known): the order's payment, charged before its reservation."""
+        self.send(
+            Prepay(order_id=order_id, amount=amount, payment_token=token, requested_by=OPERATOR)
+        )
 
     def cancel(self, order_id: str) -> None:
-        self.send(CancelOrder(order_id=order_id, issued_at=self.now()))
+        """`DELETE /orders/{order_id}` by the order's customer, confined to its own."""
+        cancel = CancelOrder(
+            order_id=order_id, issued_at=self.now(), requested_by=CUSTOMER, customer_id=CUSTOMER.sub
+        )
+        self.send(cancel)
 
     def time_out(self, order_id: str) -> None:
         """What the timer sends for a payment pending too long: its charge's time."""
@@ -188,7 +202,10 @@ class Saga:
         self.send(TimeOutPayment(order_id=order_id, charged_at=charged_at))
 
     def call_back(self, order_id: str, status: str) -> None:
-        self.send(ChangePaymentStatus.model_validate({"order_id": order_id, "status": status}))
+        """`PUT /payments/status`: the processor settles, an operator refunds."""
+        by = OPERATOR if status == "REFUNDED" else PROCESSOR
+        change = {"order_id": order_id, "status": status, "requested_by": by}
+        self.send(ChangePaymentStatus.model_validate(change))
 
     def send(self, value: Any) -> None:
         """One record on the topic of `value`'s type, under its key (`app.publish`)."""

@@ -26,6 +26,7 @@ from models.events import (
 )
 from models.inventory import CreateProduct, Product
 from models.reservations import Reservation
+from tests.unit.values import OPERATOR
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -53,6 +54,7 @@ class World:
                 price=Decimal("2.50"),
                 stock=stock_level,
                 active=active,
+                requested_by=OPERATOR,
             )
         )
         self.settle()

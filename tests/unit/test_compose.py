@@ -23,6 +23,7 @@ OPERATOR = {
     "OMS_BROKER_SASL_USERNAME": "oms",
     "OMS_BROKER_SASL_PASSWORD": "s3cret",
     "KAFKA_CA_FILE": "/etc/ssl/kafka-ca.pem",
+    "OMS_AUTH_SECRET": "a-secret-the-operator-made-of-48-characters-long",
 }
 #: Compose's `${NAME}`, `${NAME:-default}` and `${NAME:?error}` (and without the colon).
 VARIABLE = re.compile(r"\$\{(\w+)(?::?([-?])([^}]*))?\}")
@@ -179,6 +180,16 @@ def test_on_a_cluster_workers_advertise_this_machines_address_from_its_network()
     for service, spec in workers(EXTERNAL).items():
         assert spec["network_mode"] == "host", service
         assert environment(spec)["OMS_WEB_HOST"] == OPERATOR["OMS_WEB_HOST"], service
+
+
+@pytest.mark.parametrize("name", [LOCAL, EXTERNAL])
+def test_no_worker_starts_beyond_loopback_without_a_key_for_tokens(name: str) -> None:
+    for service, spec in workers(name).items():
+        env = environment(spec)
+        env.pop("OMS_AUTH_SECRET")
+        with pytest.raises(ValueError, match="OMS_AUTH_SECRET or OMS_AUTH_JWKS"):
+            Settings.from_env(env)
+        assert env["OMS_WEB_HOST"] not in ("127.0.0.1", "localhost"), service
 
 
 def test_on_a_cluster_workers_log_in_over_tls_and_keep_three_copies_of_each_topic() -> None:

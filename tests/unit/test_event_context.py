@@ -10,7 +10,7 @@ from apps.platform.event_context import current, event_type_of, handling, order_
 from models.events import OrderCreated, OrderLine
 from models.inventory import AddStock
 from models.orders import CancelOrder
-from tests.unit.values import NOW
+from tests.unit.values import NOW, OPERATOR
 
 
 @dataclass
@@ -37,11 +37,13 @@ CREATED = OrderCreated(
     customer_id="c-1",
     items=(OrderLine(product_id="p1", quantity=1),),
 )
-ADD_STOCK = AddStock(command_id="k-1", product_id="p1", issued_at=NOW, quantity=2)
+ADD_STOCK = AddStock(
+    command_id="k-1", product_id="p1", issued_at=NOW, quantity=2, requested_by=OPERATOR
+)
 
 
 def test_the_order_id_of_a_saga_event_and_of_a_command_is_found() -> None:
-    cancel = CancelOrder(order_id="o-8", issued_at=NOW)
+    cancel = CancelOrder(order_id="o-8", issued_at=NOW, requested_by=OPERATOR)
 
     assert (order_id_in(CREATED), order_id_in(cancel)) == ("o-7", "o-8")
 

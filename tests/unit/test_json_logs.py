@@ -92,3 +92,34 @@ def test_json_logs_replace_only_the_handler_of_the_configuration_faust_builds() 
     assert "root" not in config  # its level stays what --loglevel says
     assert config["handlers"]["default"]["formatter"] == "json"
     assert config["formatters"]["json"] == {"()": JsonFormatter, "service": "payment"}
+
+
+def test_a_change_made_through_rest_has_its_audit_fields_in_its_line() -> None:
+    audit = {
+        "method": "DELETE",
+        "path": "/orders/o-7",
+        "route": "/orders/{order_id}",
+        "status": 202,
+        "sub": "c-1",
+        "role": "customer",
+    }
+    audit_log = logging.getLogger("oms.audit")  # as web/kit/auth.py logs it, with `extra`
+    record = audit_log.makeRecord(
+        audit_log.name,
+        logging.INFO,
+        __file__,
+        1,
+        "DELETE /orders/o-7 202 by c-1 (customer)",
+        (),
+        None,
+        extra={"audit": audit},
+    )
+
+    line = written(record)
+
+    assert line["message"] == "DELETE /orders/o-7 202 by c-1 (customer)"
+    assert {key: line[key] for key in audit} == audit
+
+
+def test_a_line_without_audit_fields_has_none() -> None:
+    assert not {"sub", "role", "route"} & written(STATUS).keys()

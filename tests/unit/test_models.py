@@ -9,7 +9,9 @@ from faust.utils import json as faust_json
 from pydantic import ValidationError
 
 import topics
+from models.actors import Actor
 from models.base import Page
+from models.events import OrderCreated
 from models.inventory import (
     AddStock,
     NewProduct,
@@ -19,7 +21,8 @@ from models.inventory import (
     StockChange,
     StockReply,
 )
-from tests.unit.values import NOW, a_product
+from models.orders import CancelOrder, Order
+from tests.unit.values import CUSTOMER, NOW, OPERATOR, a_product, an_order
 
 
 def error_fields(exc: pytest.ExceptionInfo[ValidationError]) -> set[str]:
@@ -92,7 +95,9 @@ def test_models_are_immutable() -> None:
 
 
 def test_a_stock_command_survives_the_wire_through_its_topic_type() -> None:
-    command = AddStock(command_id="c1", product_id="p1", issued_at=NOW, quantity=3)
+    command = AddStock(
+        command_id="c1", product_id="p1", issued_at=NOW, quantity=3, requested_by=OPERATOR
+    )
 
     wire = faust_json.dumps(command)
     loaded = topics.STOCK_COMMANDS.wire().from_data(json.loads(wire))
@@ -121,3 +126,49 @@ def test_a_client_sees_the_designed_product_fields_only() -> None:
         "available", "reserved", "sold", "created_at", "updated_at",
     }  # fmt: skip
     assert product.public()["price"] == "19.90"
+
+
+def test_a_command_names_who_asked_and_that_survives_the_wire() -> None:
+    cancel = CancelOrder(
+        order_id="o-1", issued_at=NOW, requested_by=CUSTOMER, customer_id=CUSTOMER.sub
+    )
+
+    loaded = topics.ORDER_COMMANDS.wire().from_data(json.loads(faust_json.dumps(cancel)))
+
+    assert loaded == cancel and loaded.requested_by == CUSTOMER
+
+
+def test_a_saga_event_names_who_asked__and_one_written_before_it_did_still_loads() -> None:
+    created = {
+        "type": "ORDER.CREATED",
+        "event_id": "o-1:ORDER.CREATED",
+        "order_id": "o-1",
+        "occurred_at": NOW.isoformat(),
+        "customer_id": "c-1",
+        "items": [{"product_id": "p1", "quantity": 1}],
+    }
+    asked = {**created, "requested_by": {"sub": "c-1", "role": "customer"}}
+
+    before = topics.ORDER_CREATED.wire().from_data(created)
+    after = topics.ORDER_CREATED.wire().from_data(asked)
+
+    assert (before.requested_by, after.requested_by) == (None, CUSTOMER)
+    assert OrderCreated.from_data(json.loads(faust_json.dumps(after))) == after
+
+
+def test_a_table_value_stored_before_who_asked_was_recorded_still_loads() -> None:
+    stored = json.loads(faust_json.dumps(an_order()))
+    stored["history"] = [{"status": "PENDING", "at": NOW.isoformat(), "cause": "POST /orders"}]
+    product = json.loads(faust_json.dumps(a_product()))
+    del product["updated_by"]
+
+    assert Order.from_data(stored).history[0].by is None
+    assert Product.from_data(product).updated_by is None
+
+
+@pytest.mark.parametrize(
+    "actor", [{"sub": "", "role": "operator"}, {"sub": "x", "role": "admin"}, {"sub": "x"}]
+)
+def test_an_actor_needs_a_subject_and_a_known_role(actor: dict[str, str]) -> None:
+    with pytest.raises(ValidationError):
+        Actor.model_validate(actor)

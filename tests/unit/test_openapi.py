@@ -23,7 +23,8 @@ from models.payments import PublicPayment
 from models.reservations import PublicReservation
 from models.responses import ErrorBody
 from tests.unit.values import NOW, a_payment, a_product, a_reservation, an_order
-from web.kit.errors import ApiError, Overloaded
+from web.access import TABLE
+from web.kit.errors import ApiError, Overloaded, Unauthorized
 from web.kit.openapi import document, operations, pages
 
 APPS = {"order": order_app, "inventory": inventory_app, "payment": payment_app}
@@ -132,9 +133,43 @@ def test_a_refusal_for_overload_documents_when_to_ask_again() -> None:
 
 @pytest.mark.parametrize("error", ApiError.__subclasses__(), ids=lambda error: error.__name__)
 def test_an_error_renders_as_the_documented_error_body(error: type[ApiError]) -> None:
-    body = error("refused", details=[{"field": "items.0.quantity"}]).body()
+    refusal = error("refused")
+    refusal.details = [{"field": "items.0.quantity"}]
+    body = refusal.body()
 
     assert ErrorBody.model_validate(body).model_dump(mode="json") == body
+
+
+def test_a_refusal_for_no_token_names_the_bearer_scheme__and_an_invalid_token_says_so() -> None:
+    assert Unauthorized("no token").headers() == {"WWW-Authenticate": 'Bearer realm="oms"'}
+    assert Unauthorized("expired", token_given=True).headers() == {
+        "WWW-Authenticate": 'Bearer realm="oms", error="invalid_token"'
+    }
+
+
+def test_each_service_declares_the_bearer_scheme(app: Any) -> None:
+    schemes = document(app)["components"]["securitySchemes"]
+
+    assert schemes == {"bearer": {**schemes["bearer"], "type": "http", "scheme": "bearer"}}
+    assert schemes["bearer"]["bearerFormat"] == "JWT"
+
+
+def test_each_operation_says_who_may_call_it_as_the_authorization_table_does(app: Any) -> None:
+    for path, item in document(app)["paths"].items():
+        for method, operation in item.items():
+            rule = TABLE[method.upper(), path]
+            where = f"{method} {path}"
+
+            if rule.public:
+                assert operation["security"] == [], where
+                assert not {"401", "403"} & operation["responses"].keys(), where
+                assert operation["description"] == "Public: no token needed.", where
+            else:
+                assert operation["security"] == [{"bearer": []}], where
+                assert {"401", "403"} <= operation["responses"].keys(), where
+                assert "WWW-Authenticate" in operation["responses"]["401"]["headers"], where
+                named = operation["description"].removeprefix("Roles: ")
+                assert all(role in named for role in rule.roles), where
 
 
 SEEN: list[tuple[type[BaseModel], Any]] = [

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from apps.order import core
 from apps.platform.decision import Decision
+from models.actors import Actor
 from models.base import ReplyAddress
 from models.events import (
     InventoryReserved,
@@ -27,12 +28,14 @@ from models.events import (
     event_id,
 )
 from models.orders import SETTLED, CancelOrder, NewOrder, Order, OrderReply, PlaceOrder
+from tests.unit.values import OPERATOR, PROCESSOR
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ORDER_ID = "o1"
 #: The REST view that sent a command and waits for the answer.
 CALLER = ReplyAddress(topic="replies", correlation_id="c1")
 BODY = NewOrder(customer_id="c1", items=(OrderLine(product_id="a", quantity=2),))
+CANCEL = CancelOrder(order_id=ORDER_ID, issued_at=NOW, requested_by=OPERATOR)
 
 
 def common(event_type: str, variant: str = "") -> dict[str, Any]:
@@ -78,6 +81,7 @@ def place(command_id: str = "cmd-1", body: NewOrder = BODY) -> PlaceOrder:
         order=body,
         fingerprint=body.fingerprint(),
         issued_at=NOW,
+        requested_by=OPERATOR,
     )
 
 
@@ -174,7 +178,7 @@ def test_a_failed_payment_fails_the_order_with_its_reason() -> None:
 
 
 def test_cancelling_asks_for_compensation_and_finishes_when_stock_and_payment_are_settled() -> None:
-    order, emitted = run(placed(), RESERVED, CancelOrder(order_id=ORDER_ID, issued_at=NOW))
+    order, emitted = run(placed(), RESERVED, CANCEL)
     assert status(order) == "CANCELLING" and emitted == ["ORDER.CANCEL_REQUESTED"]
 
     order, emitted = run(order, PAYMENT_CANCELLED)
@@ -187,7 +191,7 @@ def test_cancelling_asks_for_compensation_and_finishes_when_stock_and_payment_ar
 def test_a_cancel_repeated_while_cancelling_is_answered_alike_and_asks_again() -> None:
     order = placed().model_copy(update={"status": "CANCELLING"})
 
-    decision = core.decide(order, CancelOrder(order_id=ORDER_ID, issued_at=NOW), NOW, CALLER)
+    decision = core.decide(order, CANCEL, NOW, CALLER)
 
     assert answer(decision).error is None and answer(decision).order == order
     assert [event.type for event in decision.events] == ["ORDER.CANCEL_REQUESTED"]
@@ -198,7 +202,7 @@ def test_a_cancel_repeated_while_cancelling_is_answered_alike_and_asks_again() -
 def test_an_order_that_failed_or_was_cancelled_cannot_be_cancelled(terminal: str) -> None:
     order = placed().model_copy(update={"status": terminal})
 
-    decision = core.decide(order, CancelOrder(order_id=ORDER_ID, issued_at=NOW), NOW, CALLER)
+    decision = core.decide(order, CANCEL, NOW, CALLER)
 
     assert answer(decision).error == "NOT_CANCELLABLE"
     assert not decision.changed
@@ -225,6 +229,83 @@ def test_a_later_event_never_brings_an_order_back() -> None:
     after, _ = run(failed, RESERVED, PAID, COMMITTED)
 
     assert status(after) == "FAILED"
+
+
+# -- who asked ------------------------------------------------------------------------
+
+#: The customer of BODY, as its token names it.
+OWNER = Actor(sub="c1", role="customer")
+STRANGER = Actor(sub="c2", role="customer")
+
+
+def cancel_by(actor: Actor) -> CancelOrder:
+    """`DELETE /orders/o1` by `actor`, confined to its own orders if it is a customer."""
+    own = actor.sub if actor.role == "customer" else None
+    return CancelOrder(order_id=ORDER_ID, issued_at=NOW, requested_by=actor, customer_id=own)
+
+
+def test_placing_records_who_placed_the_order_and_order_created_names_them() -> None:
+    decision = core.decide(None, place(), NOW, CALLER)
+
+    assert decision.state is not None and decision.state.history[0].by == OPERATOR
+    (created,) = decision.events
+    assert created.type == "ORDER.CREATED" and created.requested_by == OPERATOR
+
+
+def test_a_customers_cancel_of_another_customers_order_is_not_found_and_changes_nothing() -> None:
+    order, _ = run(placed(), RESERVED)
+
+    decision = core.decide(order, cancel_by(STRANGER), NOW, CALLER)
+
+    assert answer(decision).error == "NOT_FOUND" and answer(decision).order is None
+    assert not decision.changed and decision.events == ()
+
+
+def test_a_customers_cancel_of_its_own_order_is_recorded_as_theirs() -> None:
+    order, _ = run(placed(), RESERVED)
+
+    decision = core.decide(order, cancel_by(OWNER), NOW, CALLER)
+
+    assert decision.state is not None and decision.state.status == "CANCELLING"
+    assert decision.state.history[-1].by == OWNER
+    (requested,) = decision.events
+    assert requested.type == "ORDER.CANCEL_REQUESTED" and requested.requested_by == OWNER
+
+
+def test_a_cancel_repeated_says_again_who_asked_first() -> None:
+    cancelling, _ = run(placed(), cancel_by(OWNER))
+
+    again = core.decide(cancelling, cancel_by(OPERATOR), NOW, CALLER)
+
+    (requested,) = again.events
+    assert requested.requested_by == OWNER  # the first request's, as first said
+
+
+def test_an_operator_refund_is_recorded_as_the_operators_on_the_cancelling_change() -> None:
+    refunded = REFUNDED.model_copy(update={"requested_by": OPERATOR})
+
+    order, _ = run(placed(), RESERVED, PAID, COMMITTED, refunded)
+
+    assert order is not None and order.history[-1].status == "CANCELLING"
+    assert order.history[-1].by == OPERATOR
+
+
+def test_a_processors_callback_is_recorded_on_the_change_it_caused() -> None:
+    paid = PAID.model_copy(update={"requested_by": PROCESSOR})
+    declined = DECLINED.model_copy(update={"requested_by": PROCESSOR})
+
+    confirmed, _ = run(placed(), RESERVED, paid, COMMITTED)
+    failed, _ = run(placed(), RESERVED, declined)
+
+    assert confirmed is not None and confirmed.history[-1].status == "CONFIRMED"
+    assert failed is not None and failed.history[-1].status == "FAILED"
+    assert confirmed.history[-1].by == failed.history[-1].by == PROCESSOR
+
+
+def test_a_change_the_saga_made_names_nobody() -> None:
+    order, _ = run(placed(), RESERVED, PAID, COMMITTED)
+
+    assert order is not None and [change.by for change in order.history[1:]] == [None, None]
 
 
 # Events from different topics may arrive in any order: every order of each case's
@@ -258,7 +339,7 @@ def test_each_case_ends_the_same_whatever_order_its_events_arrive_in(case: str) 
 def test_a_cancellation_finishes_whatever_order_its_events_arrive_in(
     events: tuple[Any, ...],
 ) -> None:
-    cancelling, _ = run(placed(), CancelOrder(order_id=ORDER_ID, issued_at=NOW))
+    cancelling, _ = run(placed(), CANCEL)
 
     for ordering in permutations(events):
         order, emitted = run(cancelling, *ordering)
@@ -283,7 +364,7 @@ ARROWS = (
 MESSAGES = [
     place("first"),
     place("retried"),
-    CancelOrder(order_id=ORDER_ID, issued_at=NOW),
+    CANCEL,
     RESERVED,
     REJECTED,
     COMMITTED,

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from apps.payment.core import payments as core
 from apps.platform.decision import Decision
+from models.actors import Actor
 from models.base import ReplyAddress
 from models.events import (
     InventoryReserved,
@@ -31,6 +32,7 @@ from models.payments import (
     Refund,
     TimeOutPayment,
 )
+from tests.unit.values import OPERATOR, PROCESSOR
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CALLER = ReplyAddress(topic="replies", correlation_id="c1")
@@ -67,6 +69,25 @@ def inventory_rejected(order_id: str) -> InventoryStatusUpdated:
     )
 
 
+def prepay(order_id: str, amount: str, token: str | None = None, by: Actor = OPERATOR) -> Prepay:
+    """`POST /payments` by `by` (an operator by default; a customer only for its own)."""
+    own = by.sub if by.role == "customer" else None
+    return Prepay(
+        order_id=order_id,
+        amount=Decimal(amount),
+        payment_token=token,
+        requested_by=by,
+        customer_id=own,
+    )
+
+
+def change(status: str, reason: str | None = None, by: Actor = OPERATOR) -> ChangePaymentStatus:
+    """`PUT /payments/status` for the order o1."""
+    return ChangePaymentStatus.model_validate(
+        {"order_id": "o1", "status": status, "reason": reason, "requested_by": by}
+    )
+
+
 def cancel_requested(order_id: str) -> OrderCancelRequested:
     return OrderCancelRequested(
         event_id=event_id(order_id, "ORDER.CANCEL_REQUESTED"), order_id=order_id, occurred_at=NOW
@@ -82,6 +103,8 @@ class History:
     requests: list[Any] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     replies: list[Any] = field(default_factory=list)
+    #: The events themselves, in order.
+    said: list[Any] = field(default_factory=list)
 
     def feed(self, message: Any, reply_to: ReplyAddress | None = None) -> Decision[Payment]:
         decision = core.decide(self.payment, message, NOW, reply_to)
@@ -93,6 +116,7 @@ class History:
             for event in decision.events
         ]
         self.replies += [reply for _, reply in decision.replies]
+        self.said += decision.events
         return decision
 
     def created(self, token: str | None = "tok_ok") -> History:
@@ -108,7 +132,7 @@ class History:
         return self
 
     def prepay(self, amount: str = "20.00", token: str = "tok_ok") -> History:
-        self.feed(Prepay(order_id=self.order_id, amount=Decimal(amount), payment_token=token))
+        self.feed(prepay(self.order_id, amount, token))
         return self
 
     def cancel(self) -> History:
@@ -248,7 +272,7 @@ def test_a_cancel_of_a_failed_payment_re_emits_the_failure() -> None:
 
 def test_a_prepayment_that_covers_the_reservation_settles_the_saga() -> None:
     history = History()
-    history.feed(Prepay(order_id="o1", amount=Decimal("20.00")), CALLER)
+    history.feed(prepay("o1", "20.00"), CALLER)
     history.gateway("CAPTURED")
     assert history.replies[-1].payment.status == "COMPLETED"
     assert history.events == []  # nothing for the saga until the order is reserved
@@ -261,7 +285,7 @@ def test_a_prepayment_that_covers_the_reservation_settles_the_saga() -> None:
 
 def test_a_prepayment_below_the_reserved_amount_fails_the_saga_and_is_refunded() -> None:
     history = History()
-    history.feed(Prepay(order_id="o1", amount=Decimal("5.00")), CALLER)
+    history.feed(prepay("o1", "5.00"), CALLER)
     history.gateway("CAPTURED")
 
     history.created().reserved("12.50")
@@ -273,9 +297,9 @@ def test_a_prepayment_below_the_reserved_amount_fails_the_saga_and_is_refunded()
 
 def test_a_second_prepayment_for_an_order_is_refused() -> None:
     history = History()
-    history.feed(Prepay(order_id="o1", amount=Decimal("5.00")), CALLER)
+    history.feed(prepay("o1", "5.00"), CALLER)
 
-    history.feed(Prepay(order_id="o1", amount=Decimal("5.00")), CALLER)
+    history.feed(prepay("o1", "5.00"), CALLER)
 
     assert history.replies[-1].error == "EXISTS" and history.charges() == 1
 
@@ -314,7 +338,7 @@ def test_a_pending_prepayment_of_a_rejected_order_fails_and_is_refunded_if_it_ca
 def test_a_prepayment_after_inventory_rejected_the_order_is_refused() -> None:
     history = History().created().rejected()
 
-    history.feed(Prepay(order_id="o1", amount=Decimal("20.00")), CALLER)
+    history.feed(prepay("o1", "20.00"), CALLER)
 
     assert history.replies[-1].error == "REJECTED" and history.charges() == 0
 
@@ -333,8 +357,8 @@ def test_the_processor_callback_completes_or_fails_a_pending_payment() -> None:
     completed = History().created("tok_pending").reserved().gateway("PENDING")
     failed = History().created("tok_pending").reserved().gateway("PENDING")
 
-    completed.feed(ChangePaymentStatus(order_id="o1", status="COMPLETED"), CALLER)
-    failed.feed(ChangePaymentStatus(order_id="o1", status="FAILED", reason="FRAUD"), CALLER)
+    completed.feed(change("COMPLETED", by=PROCESSOR), CALLER)
+    failed.feed(change("FAILED", "FRAUD", by=PROCESSOR), CALLER)
 
     assert completed.status == "COMPLETED" and completed.replies[-1].payment.status == "COMPLETED"
     assert (failed.status, failed.payment.reason) == ("FAILED", "FRAUD")
@@ -344,7 +368,7 @@ def test_the_processor_callback_completes_or_fails_a_pending_payment() -> None:
 def test_an_operator_refund_is_answered_once_the_gateway_refunded() -> None:
     history = History().created().reserved().gateway("CAPTURED")
 
-    history.feed(ChangePaymentStatus(order_id="o1", status="REFUNDED"), CALLER)
+    history.feed(change("REFUNDED"), CALLER)
     assert history.status == "REFUNDING" and history.replies == []
     history.gateway("REFUNDED")
 
@@ -354,9 +378,9 @@ def test_an_operator_refund_is_answered_once_the_gateway_refunded() -> None:
 
 def test_a_status_change_repeated_answers_the_payment_again_and_says_its_fact_again() -> None:
     history = History().created("tok_pending").reserved().gateway("PENDING")
-    history.feed(ChangePaymentStatus(order_id="o1", status="COMPLETED"), CALLER)
+    history.feed(change("COMPLETED"), CALLER)
 
-    again = history.feed(ChangePaymentStatus(order_id="o1", status="COMPLETED"), CALLER)
+    again = history.feed(change("COMPLETED"), CALLER)
 
     assert not again.changed and history.replies[-1].payment.status == "COMPLETED"
     assert history.replies[-1].error is None
@@ -365,11 +389,93 @@ def test_a_status_change_repeated_answers_the_payment_again_and_says_its_fact_ag
 
 def test_any_other_status_change_is_refused() -> None:
     history = History().created().reserved().gateway("CAPTURED")
-    history.feed(ChangePaymentStatus(order_id="o1", status="FAILED"), CALLER)
+    history.feed(change("FAILED"), CALLER)
     assert history.replies[-1].error == "NOT_ALLOWED"
     unknown = History()
-    unknown.feed(ChangePaymentStatus(order_id="o1", status="COMPLETED"), CALLER)
+    unknown.feed(change("COMPLETED"), CALLER)
     assert unknown.replies[-1].error == "NOT_FOUND"
+
+
+# -- who asked ------------------------------------------------------------------------
+
+#: The customer of `order_created`, as its token names it; and another customer.
+OWNER = Actor(sub="c1", role="customer")
+STRANGER = Actor(sub="c2", role="customer")
+
+
+def test_a_customers_prepayment_of_an_order_not_known_here_is_not_found() -> None:
+    history = History().reserved()  # the order's own ORDER.CREATED not heard yet
+
+    for payment in (None, history.payment):
+        decision = core.decide(payment, prepay("o1", "20.00", by=OWNER), NOW, CALLER)
+        ((_, reply),) = decision.replies
+        assert (reply.error, reply.payment) == ("NOT_FOUND", None)
+        assert not decision.changed and decision.commands == ()
+
+
+def test_a_customers_prepayment_of_another_customers_order_is_not_found() -> None:
+    history = History().created()
+
+    history.feed(prepay("o1", "20.00", by=STRANGER), CALLER)
+
+    assert history.replies[-1].error == "NOT_FOUND" and history.replies[-1].payment is None
+    assert history.charges() == 0 and history.status == "AWAITING"
+
+
+def test_a_customers_prepayment_of_its_own_known_order_is_charged_and_recorded_as_theirs() -> None:
+    history = History().created()
+
+    history.feed(prepay("o1", "20.00", "tok_ok", by=OWNER), CALLER)
+
+    assert history.charges() == 1 and history.status == "PENDING"
+    assert history.payment is not None and history.payment.asked_by("PENDING") == OWNER
+
+
+def test_a_processors_completion_is_recorded_and_its_fact_names_the_processor() -> None:
+    history = History().created("tok_pending").reserved().gateway("PENDING")
+
+    history.feed(change("COMPLETED", by=PROCESSOR), CALLER)
+
+    assert history.payment is not None and history.payment.asked is not None
+    assert (history.payment.asked.status, history.payment.asked.by) == ("COMPLETED", PROCESSOR)
+    (completed,) = [event for event in history.said if getattr(event, "status", "") == "COMPLETED"]
+    assert completed.requested_by == PROCESSOR
+
+
+def test_a_processors_failure_names_the_processor_on_its_fact() -> None:
+    history = History().created("tok_pending").reserved().gateway("PENDING")
+
+    history.feed(change("FAILED", "FRAUD", by=PROCESSOR), CALLER)
+
+    assert history.said[-1].type == "PAYMENT.FAIL" and history.said[-1].requested_by == PROCESSOR
+
+
+def test_a_completion_by_the_gateway_names_nobody() -> None:
+    history = History().created().reserved().gateway("CAPTURED")
+
+    assert [event.requested_by for event in history.said] == [None, None]
+
+
+def test_an_operator_refund_names_the_operator__a_refund_for_a_cancel_names_nobody() -> None:
+    asked = History().created().reserved().gateway("CAPTURED")
+    cancelled = History().created().reserved().gateway("CAPTURED")
+
+    asked.feed(change("REFUNDED", by=OPERATOR), CALLER)
+    asked.gateway("REFUNDED")
+    cancelled.cancel().gateway("REFUNDED")
+
+    assert (asked.said[-1].type, asked.said[-1].requested_by) == ("PAYMENT.REFUNDED", OPERATOR)
+    assert (cancelled.said[-1].type, cancelled.said[-1].requested_by) == ("PAYMENT.REFUNDED", None)
+
+
+def test_a_refund_said_again_names_the_operator_again() -> None:
+    history = History().created().reserved().gateway("CAPTURED")
+    history.feed(change("REFUNDED", by=OPERATOR), CALLER)
+    history.gateway("REFUNDED")
+
+    history.feed(change("REFUNDED", by=OPERATOR), CALLER)
+
+    assert [event.requested_by for event in history.said[-2:]] == [OPERATOR, OPERATOR]
 
 
 # -- any order and repetition of a payment's inputs -------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from apps.inventory.core import messages, reservations
+from models.actors import Actor
 from models.base import ReplyAddress
 from models.events import (
     OrderLine,
@@ -16,6 +17,7 @@ from models.reservations import (
     ReserveStock,
 )
 from tests.unit.saga_world import NOW, World, cancelled, failed, paid, refunded
+from tests.unit.values import OPERATOR
 
 
 def shop(**stock_levels: int) -> World:
@@ -230,14 +232,15 @@ def test_a_hold_repeated_after_its_release_is_given_back() -> None:
 def test_a_manual_hold_is_answered_once_decided_and_released_on_request() -> None:
     caller = ReplyAddress(topic="replies", correlation_id="c1")
     hold = ReserveStock(
-        order_id="m1", items=(OrderLine(product_id="a", quantity=2),), issued_at=NOW
+        order_id="m1",
+        items=(OrderLine(product_id="a", quantity=2),),
+        issued_at=NOW,
+        requested_by=OPERATOR,
     )
 
     opened = reservations.decide(None, hold, NOW, caller)
     granted = reservations.decide(opened.state, granted_line("m1", "a", 2), NOW)
-    release = reservations.decide(
-        granted.state, ReleaseReservation(order_id="m1", issued_at=NOW), NOW, caller
-    )
+    release = reservations.decide(granted.state, release_of("m1"), NOW, caller)
     released = reservations.decide(release.state, LineReleased(order_id="m1", product_id="a"), NOW)
 
     assert opened.replies == () and [c.type for c in opened.commands] == ["HoldStock"]
@@ -248,6 +251,39 @@ def test_a_manual_hold_is_answered_once_decided_and_released_on_request() -> Non
     assert release.replies == () and [c.type for c in release.commands] == ["ReleaseStock"]
     ((_, reply),) = released.replies
     assert reply.reservation is not None and reply.reservation.status == "RELEASED"
+
+
+def test_a_manual_hold_records_who_placed_it_and_then_who_released_it() -> None:
+    releaser = Actor(sub="another-operator", role="operator")
+    hold = ReserveStock(
+        order_id="m1",
+        items=(OrderLine(product_id="a", quantity=2),),
+        issued_at=NOW,
+        requested_by=OPERATOR,
+    )
+    release = ReleaseReservation(order_id="m1", issued_at=NOW, requested_by=releaser)
+
+    opened = reservations.decide(None, hold, NOW)
+    granted = reservations.decide(opened.state, granted_line("m1", "a", 2), NOW)
+    released = reservations.decide(granted.state, release, NOW)
+
+    assert opened.state is not None and opened.state.updated_by == OPERATOR
+    assert granted.state is not None and granted.state.updated_by == OPERATOR
+    assert released.state is not None and released.state.updated_by == releaser
+
+
+def test_a_saga_reservation_names_nobody() -> None:
+    world = shop(a=5)
+
+    world.order("o1", a=1)
+    world.settle()
+
+    assert world.reservations["o1"].updated_by is None
+
+
+def release_of(order_id: str) -> ReleaseReservation:
+    """`DELETE /reservations/{order_id}` by an operator."""
+    return ReleaseReservation(order_id=order_id, issued_at=NOW, requested_by=OPERATOR)
 
 
 def granted_line(order_id: str, product_id: str, quantity: int) -> LineGranted:
@@ -262,9 +298,7 @@ def test_releasing_a_saga_reservation_on_request_is_refused() -> None:
     world.settle()
     caller = ReplyAddress(topic="replies", correlation_id="c1")
 
-    decision = reservations.decide(
-        world.reservations["o1"], ReleaseReservation(order_id="o1", issued_at=NOW), NOW, caller
-    )
+    decision = reservations.decide(world.reservations["o1"], release_of("o1"), NOW, caller)
 
     ((address, reply),) = decision.replies
     assert address == caller and reply.error == "SAGA_OWNED"
@@ -274,7 +308,12 @@ def test_releasing_a_saga_reservation_on_request_is_refused() -> None:
 def test_an_order_under_the_id_of_a_manual_hold_is_rejected_and_leaves_the_hold_alone() -> None:
     world = shop(a=5)
     world.send_order(
-        ReserveStock(order_id="o1", items=(OrderLine(product_id="a", quantity=2),), issued_at=NOW)
+        ReserveStock(
+            order_id="o1",
+            items=(OrderLine(product_id="a", quantity=2),),
+            issued_at=NOW,
+            requested_by=OPERATOR,
+        )
     )
     world.settle()
 

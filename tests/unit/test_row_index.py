@@ -123,3 +123,103 @@ def test_the_index_lists_what_a_walk_of_the_table_would(
         reverse=True,
     )
     assert listed(index, query) == ([value.id for value in walked], len(walked))
+
+
+# -- a list with two selective fields: payments by order and by customer ------------------
+
+
+def payment(number: int, customer: str | None = "c-1", status: str = "COMPLETED") -> Any:
+    return a_payment(
+        order_id=f"o-{number}",
+        payment_id=f"pay-o-{number}",
+        customer_id=customer,
+        status=status,
+        created_at=NOW + timedelta(seconds=number),
+    )
+
+
+def payments(*rows: Any) -> RowIndex:
+    return RowIndex.of(PaymentFilter, [(row.order_id, row) for row in rows])
+
+
+def test_a_list_selects_by_either_of_its_selective_fields_or_by_both() -> None:
+    index = payments(payment(1, "c-1"), payment(2, "c-2"), payment(3, "c-1"), payment(4, None))
+
+    assert listed(index, PaymentFilter(customer_id="c-1")) == (["o-3", "o-1"], 2)
+    assert listed(index, PaymentFilter(order_id="o-2")) == (["o-2"], 1)
+    assert listed(index, PaymentFilter(order_id="o-3", customer_id="c-1")) == (["o-3"], 1)
+    assert listed(index, PaymentFilter(order_id="o-3", customer_id="c-2")) == ([], 0)
+    assert listed(index, PaymentFilter()) == (["o-4", "o-3", "o-2", "o-1"], 4)
+
+
+def test_selecting_by_both_fields_keeps_only_the_facets_asked() -> None:
+    index = payments(payment(1, "c-1", "FAILED"), payment(2, "c-1"))
+
+    assert listed(index, PaymentFilter(customer_id="c-1", status="FAILED")) == (["o-1"], 1)
+    assert listed(index, PaymentFilter(order_id="o-2", status="FAILED")) == ([], 0)
+
+
+def test_a_row_whose_selective_value_is_learnt_later_moves_to_it() -> None:
+    # A prepayment is a payment before the order is known: no customer yet.
+    index = payments(payment(1, None, "PENDING"), payment(2, "c-2"))
+    assert listed(index, PaymentFilter(customer_id="c-1")) == ([], 0)
+
+    write(index, "o-1", payment(1, "c-1", "PENDING"))
+
+    assert listed(index, PaymentFilter(customer_id="c-1")) == (["o-1"], 1)
+    assert listed(index, PaymentFilter(order_id="o-1", customer_id="c-1")) == (["o-1"], 1)
+    assert listed(index, PaymentFilter()) == (["o-2", "o-1"], 2)
+    assert len(index) == 2
+
+
+def test_a_deleted_row_is_gone_from_both_selections() -> None:
+    index = payments(payment(1, "c-1"), payment(2, "c-1"))
+
+    index.note("o-1", None)
+
+    assert listed(index, PaymentFilter(customer_id="c-1")) == (["o-2"], 1)
+    assert listed(index, PaymentFilter(order_id="o-1")) == ([], 0)
+
+
+payment_writes = st.lists(
+    st.tuples(
+        st.integers(0, 9),
+        st.sampled_from(("AWAITING", "PENDING", "COMPLETED", "FAILED")),
+        st.none() | st.sampled_from(("c-1", "c-2")),
+        st.integers(0, 3),
+    ),
+    max_size=40,
+)
+payment_queries = st.builds(
+    PaymentFilter,
+    status=st.none() | st.sampled_from(("PENDING", "COMPLETED", "FAILED")),
+    order_id=st.none() | st.sampled_from(("o-1", "o-2", "o-9")),
+    customer_id=st.none() | st.sampled_from(("c-1", "c-2", "c-3")),
+)
+
+
+@given(payment_writes, payment_queries, st.integers(0, 40))
+def test_the_index_of_two_selective_fields_lists_what_a_walk_of_the_table_would(
+    written: list[tuple[int, str, str | None, int]], query: PaymentFilter, split: int
+) -> None:
+    table: dict[str, Any] = {}
+    index = RowIndex(PaymentFilter, {})
+    for step, (number, status, customer, created) in enumerate(written):
+        if step == split:  # a rebalance: the index is built anew from the table so far
+            index = RowIndex.of(PaymentFilter, table.items())
+        value = a_payment(
+            order_id=f"o-{number}",
+            payment_id=f"pay-o-{number}",
+            status=status,
+            customer_id=customer,
+            created_at=NOW + timedelta(seconds=created),
+        )
+        table[value.order_id] = value
+        write(index, value.order_id, value)
+
+    walked = sorted(
+        (value for value in table.values() if query.matches(value)),
+        key=lambda value: (value.created_at, value.order_id),
+        reverse=True,
+    )
+    assert listed(index, query) == ([value.order_id for value in walked], len(walked))

@@ -183,3 +183,91 @@ def test_the_other_services_are_found_on_this_host_unless_their_urls_are_given()
 def test_a_service_url_that_is_not_http_is_refused() -> None:
     with pytest.raises(ValueError, match="OMS_PAYMENT_URL"):
         Settings.from_env({"OMS_PAYMENT_URL": "inventory:8071"})
+
+
+# -- authentication -----------------------------------------------------------------------
+
+SECRET = "s" * 32
+JWKS = "https://idp.example/realms/oms/protocol/openid-connect/certs"
+
+
+def test_tokens_are_checked_with_hs256_by_default__rs256_and_es256_with_a_jwks() -> None:
+    assert Settings.from_env({}).auth == "on"
+    assert Settings.from_env({"OMS_AUTH_SECRET": SECRET}).algorithms == ("HS256",)
+    assert Settings.from_env({"OMS_AUTH_JWKS": JWKS}).algorithms == ("RS256", "ES256")
+
+
+def test_the_auth_settings_are_read_from_their_variables() -> None:
+    settings = Settings.from_env(
+        {
+            "OMS_AUTH_JWKS": JWKS,
+            "OMS_AUTH_ALGORITHMS": "RS256, PS256",
+            "OMS_AUTH_ISSUER": "https://idp.example/realms/oms",
+            "OMS_AUTH_AUDIENCE": "oms",
+            "OMS_AUTH_ROLES_CLAIM": "realm_access.roles",
+            "OMS_AUTH_LEEWAY": "5",
+        }
+    )
+
+    assert settings.algorithms == ("RS256", "PS256")
+    assert settings.auth_issuer == "https://idp.example/realms/oms"
+    assert settings.auth_audience == "oms"
+    assert (settings.auth_roles_claim, settings.auth_leeway) == ("realm_access.roles", 5.0)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"OMS_AUTH": "maybe"}, "OMS_AUTH must be on or off"),
+        ({"OMS_AUTH_SECRET": "s" * 31}, "OMS_AUTH_SECRET must be at least 32 bytes, not 31"),
+        ({"OMS_AUTH_SECRET": SECRET, "OMS_AUTH_JWKS": JWKS}, "OMS_AUTH_SECRET or OMS_AUTH_JWKS"),
+        ({"OMS_AUTH": "off", "OMS_WEB_HOST": "0.0.0.0"}, "OMS_AUTH=off is only for a loopback"),
+        ({"OMS_AUTH": "off", "OMS_WEB_HOST": "order-1"}, "OMS_AUTH=off is only for a loopback"),
+        ({"OMS_WEB_HOST": "0.0.0.0"}, "OMS_WEB_HOST=0.0.0.0 reaches beyond this machine"),
+        (
+            {"OMS_AUTH_JWKS": JWKS, "OMS_AUTH_ALGORITHMS": "HS256"},
+            "OMS_AUTH_ALGORITHMS with a JWKS takes RS256, .*not HS256",
+        ),
+        (
+            {"OMS_AUTH_SECRET": SECRET, "OMS_AUTH_ALGORITHMS": "RS256"},
+            "OMS_AUTH_ALGORITHMS with a secret takes HS256, HS384, HS512, not RS256",
+        ),
+        ({"OMS_AUTH_ALGORITHMS": "none"}, "OMS_AUTH_ALGORITHMS with a secret .* not none"),
+        ({"OMS_AUTH_ALGORITHMS": "HS256,none"}, "not none"),
+        ({"OMS_AUTH_JWKS": JWKS, "OMS_AUTH_ALGORITHMS": "none"}, "not none"),
+        ({"OMS_AUTH_ALGORITHMS": " , "}, "not nothing"),
+        ({"OMS_AUTH_LEEWAY": "3600"}, "OMS_AUTH_LEEWAY must be within 0..300"),
+        ({"OMS_AUTH_ROLES_CLAIM": "."}, "OMS_AUTH_ROLES_CLAIM must name a claim"),
+    ],
+)
+def test_an_auth_setting_that_could_not_check_a_token_safely_is_refused(
+    environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env(environ)
+
+
+def test_a_short_secret_is_refused_saying_how_to_make_a_good_one() -> None:
+    with pytest.raises(ValueError, match=r"secrets\.token_urlsafe\(48\)"):
+        Settings.from_env({"OMS_AUTH_SECRET": "password"})
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost"])
+def test_auth_may_be_off_on_a_loopback_binding(host: str) -> None:
+    settings = Settings.from_env({"OMS_AUTH": "off", "OMS_WEB_HOST": host})
+
+    assert (settings.auth, settings.binds_loopback) == ("off", True)
+
+
+def test_beyond_loopback_a_secret_or_a_jwks_is_enough() -> None:
+    with_secret = Settings.from_env({"OMS_WEB_HOST": "0.0.0.0", "OMS_AUTH_SECRET": SECRET})
+    with_jwks = Settings.from_env({"OMS_WEB_HOST": "10.0.0.5", "OMS_AUTH_JWKS": JWKS})
+
+    assert not with_secret.binds_loopback and not with_jwks.binds_loopback
+
+
+def test_the_auth_secret_stays_out_of_the_settings_repr() -> None:
+    settings = Settings.from_env({"OMS_AUTH_SECRET": SECRET})
+
+    assert SECRET not in repr(settings) and "auth_secret" not in repr(settings)
+    assert settings.auth_secret == SECRET

@@ -9,6 +9,7 @@ import pytest
 
 from apps.inventory.core import stock as core
 from apps.platform.decision import Decision
+from models.actors import Actor
 from models.base import ReplyAddress
 from models.inventory import (
     AddStock,
@@ -23,6 +24,7 @@ from models.inventory import (
     StockReply,
     UpdateProduct,
 )
+from tests.unit.values import OPERATOR
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 _ids = iter(range(1_000_000))
@@ -49,9 +51,14 @@ def command_fields(product_id: str = "p1", at: datetime = T0) -> dict[str, objec
     return {"command_id": f"c{next(_ids)}", "product_id": product_id, "issued_at": at}
 
 
+def rest_fields(product_id: str = "p1", at: datetime = T0) -> dict[str, object]:
+    """The fields of a command a REST view sends: who asked too."""
+    return {**command_fields(product_id, at), "requested_by": OPERATOR}
+
+
 def create(stock: int = 5, **overrides: object) -> CreateProduct:
     fields = {"name": "Widget", "description": "", "price": Decimal("19.90"), "active": True}
-    return CreateProduct(**command_fields(), stock=stock, **{**fields, **overrides})
+    return CreateProduct(**rest_fields(), stock=stock, **{**fields, **overrides})
 
 
 def created(stock: int = 5) -> Product:
@@ -86,7 +93,7 @@ def test_creating_a_product_twice__the_second_is_refused_as_existing() -> None:
 
 
 def test_adding_stock_raises_available_and_keeps_the_balance() -> None:
-    product = handle(created(5), AddStock(**command_fields(), quantity=3)).state
+    product = handle(created(5), AddStock(**rest_fields(), quantity=3)).state
 
     assert product is not None
     assert (product.available, product.added) == (8, 3)
@@ -94,7 +101,7 @@ def test_adding_stock_raises_available_and_keeps_the_balance() -> None:
 
 
 def test_removing_stock_lowers_available_and_keeps_the_balance() -> None:
-    product = handle(created(5), RemoveStock(**command_fields(), quantity=5)).state
+    product = handle(created(5), RemoveStock(**rest_fields(), quantity=5)).state
 
     assert product is not None
     assert (product.available, product.removed) == (0, 5)
@@ -104,7 +111,7 @@ def test_removing_stock_lowers_available_and_keeps_the_balance() -> None:
 def test_removing_more_than_available__is_refused_and_changes_nothing() -> None:
     product = created(5)
 
-    outcome = handle(product, RemoveStock(**command_fields(), quantity=6))
+    outcome = handle(product, RemoveStock(**rest_fields(), quantity=6))
 
     assert reply(outcome).error == "INSUFFICIENT_STOCK"
     assert "only 5 available" in (reply(outcome).message or "")
@@ -114,9 +121,9 @@ def test_removing_more_than_available__is_refused_and_changes_nothing() -> None:
 def test_any_command_but_create__on_an_unknown_product_is_not_found() -> None:
     changes = ProductChanges(price=Decimal(1))
     for command in (
-        AddStock(**command_fields(), quantity=1),
-        RemoveStock(**command_fields(), quantity=1),
-        UpdateProduct(**command_fields(), changes=changes),
+        AddStock(**rest_fields(), quantity=1),
+        RemoveStock(**rest_fields(), quantity=1),
+        UpdateProduct(**rest_fields(), changes=changes),
     ):
         outcome = handle(None, command)
         assert reply(outcome).error == "PRODUCT_NOT_FOUND"
@@ -126,7 +133,7 @@ def test_any_command_but_create__on_an_unknown_product_is_not_found() -> None:
 def test_updating_a_product_changes_only_the_fields_given() -> None:
     later = T0 + timedelta(minutes=1)
     changes = ProductChanges(price=Decimal("21.00"), active=False)
-    command = UpdateProduct(**command_fields(at=later), changes=changes)
+    command = UpdateProduct(**rest_fields(at=later), changes=changes)
 
     product = handle(created(), command).state
 
@@ -136,7 +143,7 @@ def test_updating_a_product_changes_only_the_fields_given() -> None:
 
 
 def test_a_redelivered_command__changes_nothing_the_second_time() -> None:
-    add = AddStock(**command_fields(), quantity=3)
+    add = AddStock(**rest_fields(), quantity=3)
     once = handle(created(5), add)
     assert once.state is not None
 
@@ -158,11 +165,39 @@ def test_a_redelivered_create__answers_the_product_rather_than_a_conflict() -> N
 def test_a_product_remembers_only_its_latest_commands() -> None:
     product = created()
     for _ in range(core.REMEMBERED_COMMANDS + 10):
-        product = handle(product, AddStock(**command_fields(), quantity=1)).state
+        product = handle(product, AddStock(**rest_fields(), quantity=1)).state
         assert product is not None
 
     assert len(product.recent_commands) == core.REMEMBERED_COMMANDS
     assert product.available == 5 + core.REMEMBERED_COMMANDS + 10
+
+
+def test_each_command_sent_by_rest_records_who_last_changed_the_product() -> None:
+    other = Actor(sub="another-operator", role="operator")
+    by_other = {**rest_fields(), "requested_by": other}
+    changes = ProductChanges(price=Decimal("1.00"))
+
+    product = created()
+    after = [
+        handle(product, command).state
+        for command in (
+            AddStock(**by_other, quantity=1),
+            RemoveStock(**{**by_other, "command_id": "c-remove"}, quantity=1),
+            UpdateProduct(**{**by_other, "command_id": "c-update"}, changes=changes),
+        )
+    ]
+
+    assert product.updated_by == OPERATOR
+    assert [changed.updated_by if changed else None for changed in after] == [other] * 3
+
+
+def test_a_refused_command_leaves_who_last_changed_the_product() -> None:
+    product = created(1)
+    by_other = {**rest_fields(), "requested_by": Actor(sub="another-operator", role="operator")}
+
+    outcome = handle(product, RemoveStock(**by_other, quantity=2))
+
+    assert not outcome.changed and product.updated_by == OPERATOR
 
 
 def hold(order_id: str, quantity: int) -> HoldStock:
@@ -235,7 +270,7 @@ def test_committing_a_hold_sells_it_and_returning_it_puts_it_back() -> None:
 
 def test_a_replayed_command_at_an_old_position_changes_nothing() -> None:
     product = created(5)
-    add = AddStock(**command_fields(), quantity=1)
+    add = AddStock(**rest_fields(), quantity=1)
     once = core.decide(product, add, position=100)
     assert once.state is not None
 

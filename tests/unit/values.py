@@ -6,12 +6,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from models.actors import Actor
 from models.inventory import Product
 from models.orders import Order, OrderItem
 from models.payments import Payment
 from models.reservations import Reservation, ReservationLine
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+#: Who sends the REST commands of the tests: an operator, unless a test is about the caller.
+OPERATOR = Actor(sub="test-operator", role="operator")
+#: A customer: its `sub` is its customer id (that of `an_order`).
+CUSTOMER = Actor(sub="c-1", role="customer")
+#: The payment provider calling back.
+PROCESSOR = Actor(sub="test-processor", role="processor")
 
 
 def a_product(**fields: object) -> Product:
@@ -33,4 +41,4 @@ def a_reservation(**fields: Any) -> Reservation:
 
 def a_payment(**fields: Any) -> Payment:
     made = {"order_id": "o-1", "payment_id": "pay-o-1", "status": "COMPLETED"}
-    return Payment(created_at=NOW, updated_at=NOW, **{**made, **fields})
+    return Payment(**{"created_at": NOW, "updated_at": NOW, **made, **fields})

@@ -2,6 +2,8 @@
 
 ApiError                 any answer that is not a success
  ├── BadRequest          400  the body or query is malformed or invalid
+ ├── Unauthorized        401  no bearer token, or one that is not accepted
+ ├── Forbidden           403  the caller's role may not do this
  ├── NotFound            404  no such id
  ├── Conflict            409  the request conflicts with the current state
  ├── PayloadTooLarge     413  the body is over the limit
@@ -66,6 +68,36 @@ class BadRequest(ApiError):
             for error in exc.errors(include_url=False, include_input=False)
         ]
         return cls(f"invalid {where}", details=details)
+
+
+class Unauthorized(ApiError):
+    """No bearer token, or one not accepted: send `Authorization: Bearer <JWT>`."""
+
+    status = 401
+    default_code = "UNAUTHORIZED"
+    documented_headers: ClassVar[dict[str, Any]] = {
+        "WWW-Authenticate": {
+            "description": 'The scheme to use (RFC 6750): `Bearer`, with `error="invalid_token"` '
+            "when the token given was not accepted.",
+            "schema": {"type": "string"},
+        }
+    }
+
+    def __init__(self, message: str, *, token_given: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.token_given = token_given
+
+    def headers(self) -> dict[str, str]:
+        if not self.token_given:
+            return {"WWW-Authenticate": 'Bearer realm="oms"'}
+        return {"WWW-Authenticate": 'Bearer realm="oms", error="invalid_token"'}
+
+
+class Forbidden(ApiError):
+    """The caller's role may not do this (see the roles in the API's description)."""
+
+    status = 403
+    default_code = "FORBIDDEN"
 
 
 class NotFound(ApiError):

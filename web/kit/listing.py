@@ -17,6 +17,7 @@ from faust.web import Request
 from yarl import URL
 
 from models.base import Page
+from web.kit.auth import credentials
 from web.kit.errors import UNREACHABLE, NotReady
 
 Item = dict[str, Any]
@@ -77,7 +78,8 @@ async def _fetch(app: Any, request: Request, url: str, page: Page, path: str) ->
     query = {**request.query, LOCAL_SCOPE: "local"}
     target = URL(url).with_path(path).with_query(query)
     try:
-        async with app.http_client.get(target) as response:
+        # The other worker checks the caller's token as this one did.
+        async with app.http_client.get(target, headers=credentials(request)) as response:
             if response.status == 200:
                 return dict(await response.json())
             reason = f"answered {response.status}"

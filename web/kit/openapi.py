@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
 import inspect
 import re
 import sys
@@ -16,24 +15,23 @@ from typing import Any, TypeVar
 from faust.web import Request, Response
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
-from swagger_ui_bundle import swagger_ui_path
 
 from models.responses import ErrorBody
+from web.kit.auth import Rule
 from web.kit.base import ServiceView
 from web.kit.errors import ApiError, BadRequest, NotFound, NotJson, NotReady, PayloadTooLarge
 from web.kit.listing import LOCAL_SCOPE
+from web.kit.openapi_access import SECURITY_SCHEMES, access_errors, security
 
 OPENAPI_VERSION = "3.1.0"
 SCHEMA_REF = "#/components/schemas/{model}"
-#: Where Swagger UI's files are served, from the pinned package: the services run offline.
-ASSETS = "/docs/assets"
 DESCRIPTION = (
     "JSON in and out. Lists take `limit` and `offset`. Every error answers "
     '`{"error", "code", "details"}`; a worker answers 503 until it is ready.'
 )
 
 #: What every service serves (see `web.kit.pages`), listed in this order after its own API.
-SHARED = ("health", "tables", "dead_letters", "openapi", "asyncapi", "metrics")
+SHARED = ("health", "tables", "dead_letters", "openapi", "swagger", "asyncapi", "metrics")
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: The `{"$ref": ...}` of each (model, "validation" or "serialization").
@@ -78,9 +76,13 @@ def operations(view: ServiceView) -> dict[str, Operation]:
     return found
 
 
-def errors_of(path: str, view: ServiceView, operation: Operation) -> list[type[ApiError]]:
-    """What `operation` may answer as an error: what its route and view imply, and its own."""
+def errors_of(
+    path: str, view: ServiceView, operation: Operation, rule: Rule
+) -> list[type[ApiError]]:
+    """What `operation` may answer as an error: what its route, view and access rule
+    imply, and its own."""
     derived = [
+        *access_errors(rule),
         *([BadRequest] if operation.query or operation.body else []),
         *([NotFound] if "{" in path else []),
         *([PayloadTooLarge, NotJson] if operation.body else []),
@@ -96,7 +98,9 @@ def document(app: Any) -> dict[str, Any]:
     refs, components = schemas(op for ops in routes.values() for op in ops.values())
     paths = {
         path: {
-            method: operation_object(path, method, views[path], op, refs, components)
+            method: operation_object(
+                path, method, views[path], op, refs, components, app.access.rule(method, path)
+            )
             for method, op in ops.items()
         }
         for path, ops in routes.items()
@@ -106,7 +110,7 @@ def document(app: Any) -> dict[str, Any]:
         "info": {"title": app.conf.id, "version": version("oms"), "description": DESCRIPTION},
         "tags": tags(views.values()),
         "paths": paths,
-        "components": {"schemas": components},
+        "components": {"schemas": components, "securitySchemes": SECURITY_SCHEMES},
     }
 
 
@@ -135,11 +139,13 @@ def operation_object(
     op: Operation,
     refs: Refs,
     components: Mapping[str, Any],
+    rule: Rule,
 ) -> dict[str, Any]:
-    errors = {str(error.status): error_response(error) for error in errors_of(path, view, op)}
+    errors = {str(error.status): error_response(error) for error in errors_of(path, view, op, rule)}
     return {
         "tags": [tag_of(type(view).__module__)],
         "summary": op.summary,
+        **security(rule),
         "operationId": f"{method}{type(view).__name__}",
         "parameters": [
             *path_parameters(path),
@@ -239,49 +245,12 @@ def error_response(error: type[ApiError]) -> dict[str, Any]:
     return response
 
 
-def swagger_page(title: str) -> str:
-    """Swagger UI's page for /openapi.json, with nothing from outside this worker.
-
-    `validatorUrl: null`, or Swagger UI would send the document to swagger.io to check it.
-    """
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>{html.escape(title)}</title>
-  <link rel="stylesheet" href="{ASSETS}/swagger-ui.css">
-  <link rel="icon" type="image/png" href="{ASSETS}/favicon-32x32.png">
-</head>
-<body>
-  <div id="swagger-ui"></div>
-  <script src="{ASSETS}/swagger-ui-bundle.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({{
-      url: "/openapi.json",
-      dom_id: "#swagger-ui",
-      deepLinking: true,
-      presets: [SwaggerUIBundle.presets.apis],
-      validatorUrl: null,
-    }});
-  </script>
-</body>
-</html>
-"""
-
-
 def register(app: Any) -> None:
-    # A directory of files, not a page: it is no part of the API the document describes.
-    app.web.add_static(ASSETS, swagger_ui_path)
-
     # Built on the first request and kept: not now, as the service registers its own
     # views after these, and they do not change once the worker serves.
     @functools.cache
     def built_document() -> dict[str, Any]:
         return document(app)
-
-    @functools.cache
-    def built_page() -> str:
-        return swagger_page(f"{app.conf.id} API")
 
     @app.page("/openapi.json")
     class OpenApiDocument(ServiceView):
@@ -290,11 +259,3 @@ def register(app: Any) -> None:
         @Operation("This service's OpenAPI document", {200: None})
         async def get(self, request: Request) -> Response:
             return self.json(built_document())
-
-    @app.page("/docs")
-    class SwaggerUi(ServiceView):
-        serves_before_ready = True
-
-        @Operation("Swagger UI for this document", {200: None}, media_type="text/html")
-        async def get(self, request: Request) -> Response:
-            return self.html(built_page())

@@ -16,13 +16,16 @@ from web.kit.errors import UNREACHABLE, NotReady
 PEER_TIMEOUT_S = 5.0
 
 
-async def read_peer(app: Any, base_url: str, path: str, query: Mapping[str, str]) -> Response:
+async def read_peer(
+    app: Any, base_url: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]
+) -> Response:
     """`GET base_url + path?query` from another service, answered as it answered (JSON);
-    503 if it cannot be reached."""
+    503 if it cannot be reached. `headers` carry the reader's credential, which the other
+    service checks."""
     target = URL(base_url).with_path(path).with_query(dict(query))
     try:
         async with app.http_client.get(
-            target, timeout=aiohttp.ClientTimeout(total=PEER_TIMEOUT_S)
+            target, timeout=aiohttp.ClientTimeout(total=PEER_TIMEOUT_S), headers=headers
         ) as response:
             body = await response.json(content_type=None)
             return json_response(body, status=response.status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -35,7 +36,7 @@ async def stream(
     reader leaves."""
     response = StreamResponse(
         # No buffering on the way: each event must reach the page as it happens.
-        headers={"Content-Type": MEDIA_TYPE, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        headers={"Content-Type": MEDIA_TYPE, "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     )
     await response.prepare(request)
     try:
@@ -54,15 +55,20 @@ async def stream(
     return response
 
 
-async def follow(app: Any, worker_urls: list[str], path: str) -> list[ClientResponse]:
+async def follow(
+    app: Any, worker_urls: list[str], path: str, headers: Mapping[str, str]
+) -> list[ClientResponse]:
     """The streams the workers at `worker_urls` serve at `path` of their own events, each
-    open (so subscribed) when this returns; NotReady if one cannot be followed."""
+    open (so subscribed) when this returns; NotReady if one cannot be followed. `headers`
+    carry the reader's credential, which each worker checks."""
     # No bound on a whole stream; a worker silent past three heartbeats is gone.
     timeout = aiohttp.ClientTimeout(total=None, sock_read=3 * HEARTBEAT_S)
     query = {LOCAL_SCOPE: "local"}
     opened = await asyncio.gather(
         *(
-            app.http_client.get(URL(url).with_path(path).with_query(query), timeout=timeout)
+            app.http_client.get(
+                URL(url).with_path(path).with_query(query), timeout=timeout, headers=headers
+            )
             for url in worker_urls
         ),
         return_exceptions=True,

@@ -1,4 +1,5 @@
-// What every part of the page uses: elements found and made, JSON read.
+// What every part of the page uses: elements found and made, JSON read with the token.
+import { authorized } from "./auth.js";
 
 export const $ = (selector) => document.querySelector(selector);
 export const ms = (iso) => Date.parse(iso);
@@ -11,7 +12,7 @@ export function el(tag, attrs = {}, text = "") {
 }
 
 export async function getJson(url) {
-  const response = await fetch(url, { cache: "no-store" });
+  const response = await authorized(url);
   const body = await response.json();
   if (!response.ok) throw new Error(body.error || `${url} answered ${response.status}`);
   return body;

@@ -1,9 +1,12 @@
-// The saga page: orders pushed by the order worker (/ui/events), the rest polled.
+// The saga page: orders pushed by the order worker (/ui/events), the rest polled, all
+// read as the operator whose token the page asks for (auth.js).
 // It keeps only the newest MAX_ROWS orders and the last minutes of samples, so it
 // stays light however many orders pass; the counts come from the server.
+import { held, setUpSignIn } from "./auth.js";
 import { $, el, getJson, ms } from "./dom.js";
 import { every, refreshCounts, refreshDeadLetters, refreshStock } from "./panels.js";
 import { drawChart, observe } from "./rates.js";
+import { follow } from "./stream.js";
 
 const MAX_ROWS = 200;
 const FLUSH_MS = 100; // events are applied in batches: one repaint per batch, not per event
@@ -129,21 +132,28 @@ function renderDetails(order) {
   );
 }
 
-// The live stream. EventSource reconnects by itself after a dropped stream, but gives
-// up on an answer that is not a stream (a 503 while the worker starts): retry then too.
+// The live stream, read with the token (see stream.js): read again after each end,
+// and, once open, the newest orders are read too, for what passed while it was closed.
 function connect() {
-  const events = new EventSource("/ui/events");
-  const state = $("#connection");
-  events.addEventListener("open", () => {
-    state.dataset.state = "live";
-    state.textContent = "live";
-    resync();
-  });
-  events.addEventListener("order", (message) => receive(JSON.parse(message.data)));
-  events.addEventListener("error", () => {
-    state.dataset.state = "reconnecting";
-    state.textContent = "reconnecting";
-    if (events.readyState === EventSource.CLOSED) setTimeout(connect, 1000);
+  const pill = $("#connection");
+  const show = (state, why = "") => {
+    pill.dataset.state = state;
+    pill.textContent = state.replace("-", " ");
+    pill.title = why;
+  };
+  follow("/ui/events", {
+    open: () => {
+      show("live");
+      resync();
+    },
+    event: (type, data) => {
+      if (type === "order") receive(JSON.parse(data));
+      else if (type === "end") pill.title = JSON.parse(data).reason ?? "";
+    },
+    closed: (error) => {
+      if (!held()) show("signed-out", "log in to follow the orders");
+      else show("reconnecting", error ? error.message : pill.title);
+    },
   });
 }
 
@@ -161,7 +171,8 @@ async function resync() {
   refreshCounts();
 }
 
-// A module runs once the document is parsed.
+// A module runs once the document is parsed. Nothing is read until there is a token.
+setUpSignIn();
 connect();
 every(1000, refreshCounts);
 every(2000, refreshStock);

@@ -19,6 +19,7 @@ import aiohttp
 
 from apps.cli.bench.mix import CANCELLED, Catalog, kind_of, order_body
 from apps.cli.bench.records import OrderRecord
+from apps.cli.credentials import authorization
 from models.orders import SETTLED
 
 #: The long-poll of `GET /orders/{id}?wait=` (the API allows up to 30 s).
@@ -48,7 +49,15 @@ def session() -> aiohttp.ClientSession:
     """A client whose pool has no limit, so no order waits on another's connection."""
     connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
-    return aiohttp.ClientSession(connector=connector, timeout=timeout)
+    return aiohttp.ClientSession(connector=connector, timeout=timeout, middlewares=(bearer,))
+
+
+async def bearer(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    """Every request with the commands' token, minted again before it ends (a long run)."""
+    request.headers.update(authorization())
+    return await handler(request)
 
 
 def started_clock() -> Clock:

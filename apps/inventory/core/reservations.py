@@ -36,6 +36,7 @@ from apps.inventory.core.messages import (
     released,
 )
 from apps.platform.decision import Decision, addresses, answer_waiting, answered
+from models.actors import Actor
 from models.base import ReplyAddress, updated
 from models.events import (
     OrderCreated,
@@ -98,9 +99,10 @@ def decide(
                     reservation=reservation, error="EXISTS", message="the reservation exists"
                 )
                 return answered(reservation, reply_to, exists)
-            return _open(None, message.order_id, message.items, "manual", now, reply_to)
+            by = message.requested_by
+            return _open(None, message.order_id, message.items, "manual", now, reply_to, by)
         case ReleaseReservation():
-            return _release_on_request(reservation, message.order_id, now, reply_to)
+            return _release_on_request(reservation, message, now, reply_to)
         case LineGranted() | LineRefused():
             return _line_answered(reservation, message, now)
         case LineReleased():
@@ -127,6 +129,7 @@ def _open(
     source: str,
     now: datetime,
     reply_to: ReplyAddress | None = None,
+    by: Actor | None = None,
 ) -> Decision[Reservation]:
     if existing is not None:
         return _repeat(existing, now)  # a redelivered order, or one released before it came
@@ -138,6 +141,7 @@ def _open(
             "lines": [{"product_id": line.product_id, "quantity": line.quantity} for line in items],
             "created_at": now,
             "updated_at": now,
+            "updated_by": by,
             "waiting": [reply_to] if reply_to else [],
         }
     )
@@ -227,10 +231,11 @@ def _release(
 
 def _release_on_request(
     reservation: Reservation | None,
-    order_id: str,
+    release: ReleaseReservation,
     now: datetime,
     reply_to: ReplyAddress | None,
 ) -> Decision[Reservation]:
+    order_id = release.order_id
     if reservation is None:
         missing = ReservationReply(error="NOT_FOUND", message=f"no reservation {order_id!r}")
         return answered(None, reply_to, missing)
@@ -240,7 +245,12 @@ def _release_on_request(
         return answered(reservation, reply_to, owned)
     if not reservation.settling and reservation.status in {"REJECTED", "RELEASED"}:
         return answered(reservation, reply_to, ReservationReply(reservation=reservation))
-    waiting = updated(reservation, now, waiting=(*reservation.waiting, *addresses(reply_to)))
+    waiting = updated(
+        reservation,
+        now,
+        waiting=(*reservation.waiting, *addresses(reply_to)),
+        updated_by=release.requested_by,
+    )
     decision = _release(waiting, order_id, RELEASED_ON_REQUEST, now)
     return replace(decision, changed=True)
 

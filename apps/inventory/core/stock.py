@@ -85,7 +85,8 @@ def _decide(
                 None, reply_to, "PRODUCT_NOT_FOUND", f"no product {command.product_id!r}"
             )
         case UpdateProduct():
-            return _applied(product, command, position, command.changes.changed())
+            changes = {**command.changes.changed(), "updated_by": command.requested_by}
+            return _applied(product, command, position, changes)
         case AddStock():
             return _applied(
                 product,
@@ -94,6 +95,7 @@ def _decide(
                 dict(
                     available=product.available + command.quantity,
                     added=product.added + command.quantity,
+                    updated_by=command.requested_by,
                 ),
             )
         case RemoveStock():
@@ -112,6 +114,7 @@ def _decide(
                 dict(
                     available=product.available - command.quantity,
                     removed=product.removed + command.quantity,
+                    updated_by=command.requested_by,
                 ),
             )
 
@@ -138,6 +141,7 @@ def _create(
         updated_at=command.issued_at,
         recent_commands=(command.command_id,),
         position=position,
+        updated_by=command.requested_by,
     )
     return Decision(product, changed=True)
 

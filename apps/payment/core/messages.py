@@ -36,6 +36,7 @@ def facts(payment: Payment, now: datetime) -> tuple[Event, ...]:
                     status=payment.status,
                     payment_id=payment.payment_id,
                     amount=payment.charged,
+                    requested_by=payment.asked_by(payment.status),
                     **common,
                 ),
             )
@@ -44,11 +45,18 @@ def facts(payment: Payment, now: datetime) -> tuple[Event, ...]:
                 PaymentFailed(
                     event_id=event_id(order_id, "PAYMENT.FAIL"),
                     reason=payment.reason or "FAILED",
+                    requested_by=payment.asked_by("FAILED"),
                     **common,
                 ),
             )
         case "REFUNDED":
-            return (PaymentRefunded(event_id=event_id(order_id, "PAYMENT.REFUNDED"), **common),)
+            return (
+                PaymentRefunded(
+                    event_id=event_id(order_id, "PAYMENT.REFUNDED"),
+                    requested_by=payment.asked_by("REFUNDED"),
+                    **common,
+                ),
+            )
         case _:
             return ()
 

@@ -34,6 +34,7 @@ from models.events import (
     OrderCreated,
 )
 from models.payments import (
+    Asked,
     ChangePaymentStatus,
     GatewayAnswered,
     GatewayRequest,
@@ -211,6 +212,12 @@ def _timed_out(
 def _prepay(
     payment: Payment | None, prepay: Prepay, now: datetime, reply_to: ReplyAddress | None
 ) -> Decision[Payment]:
+    # A customer prepays only an order known here as its own; another's is as good as none.
+    if prepay.customer_id is not None and (
+        payment is None or payment.customer_id != prepay.customer_id
+    ):
+        message = f"no order {prepay.order_id!r}"
+        return answered(payment, reply_to, PaymentReply(error="NOT_FOUND", message=message))
     if payment is not None and payment.exists:
         message = f"order {prepay.order_id!r} has a payment"
         return answered(
@@ -224,6 +231,7 @@ def _prepay(
         "prepaid": prepay.amount,
         "payment_token": prepay.payment_token,
         "waiting": (reply_to,) if reply_to else (),
+        "asked": Asked(status="PENDING", by=prepay.requested_by),
     }
     if payment is None:
         return _charge(_new(prepay.order_id, now, **prepaid), now)
@@ -241,6 +249,7 @@ def _change(
         return answered(
             payment, reply_to, PaymentReply(payment=payment, error="NOT_FOUND", message=message)
         )
+    asked = Asked(status=change.status, by=change.requested_by)
     match payment.status, change.status:
         case current, wanted if current == wanted:  # a repeat: the same answer again
             return replace(_repeat(payment, now), replies=_replies(payment, reply_to))
@@ -248,12 +257,14 @@ def _change(
             later = updated(payment, now, waiting=(*payment.waiting, *addresses(reply_to)))
             return Decision(later, changed=True, commands=(refund_request(later),))
         case "PENDING", "COMPLETED":
-            decision = _captured(payment, now)
+            decision = _captured(updated(payment, now, asked=asked), now)
         case "PENDING", "FAILED":
-            decision = _failed(payment, change.reason or "FAILED_BY_PROCESSOR", now)
+            reason = change.reason or "FAILED_BY_PROCESSOR"
+            decision = _failed(updated(payment, now, asked=asked), reason, now)
         case "COMPLETED", "REFUNDED":
-            later = updated(payment, now, waiting=(*payment.waiting, *addresses(reply_to)))
-            return _refund(later, now)  # answered once refunded
+            waiting = (*payment.waiting, *addresses(reply_to))
+            # Answered once refunded.
+            return _refund(updated(payment, now, waiting=waiting, asked=asked), now)
         case _:
             message = f"a {payment.status} payment cannot become {change.status}"
             refusal = PaymentReply(payment=payment, error="NOT_ALLOWED", message=message)
