@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -268,6 +270,24 @@ async def read_to_the_end(consumer: aiokafka.AIOKafkaConsumer) -> bool:
         if highwater is None or await consumer.position(tp) < highwater:
             return False
     return True
+
+
+def free_base_port() -> int:
+    """Three ports in a row that nothing holds, for the three services: below the range
+    the kernel hands out to outgoing connections, so none can take one meanwhile."""
+    while True:
+        base = random.randrange(20_000, 32_000)
+        if all(can_bind(base + n) for n in range(3)):
+            return base
+
+
+def can_bind(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+        return True
 
 
 def poll(check: Callable[[], bool], what: str = "the condition") -> None:

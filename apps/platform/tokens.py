@@ -108,28 +108,28 @@ class TokenVerifier:
         return known
 
 
+#: Why PyJWT refused a token, by what it raised: the first kind that fits (the more
+#: particular before the more general: a bad signature is a DecodeError too).
+REFUSALS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "expired"),
+    (jwt.ImmatureSignatureError, "not valid yet (nbf)"),
+    (jwt.InvalidAudienceError, "wrong audience"),
+    (jwt.InvalidIssuerError, "wrong issuer"),
+    (jwt.InvalidSignatureError, "bad signature"),
+    (jwt.InvalidAlgorithmError, "an algorithm not accepted"),
+    (jwt.DecodeError, "not a well-formed JWT"),
+)
+
+
 def refusal(exc: jwt.PyJWTError) -> str:
     """Why PyJWT refused a token, in a few words for the log."""
-    match exc:
-        case jwt.ExpiredSignatureError():
-            return "expired"
-        case jwt.ImmatureSignatureError():
-            return "not valid yet (nbf)"
-        case jwt.InvalidAudienceError():
-            return "wrong audience"
-        case jwt.InvalidIssuerError():
-            return "wrong issuer"
-        case jwt.MissingRequiredClaimError():
-            return f"no {exc.claim!r} claim"
-        case jwt.InvalidSignatureError():
-            return "bad signature"
-        case jwt.InvalidAlgorithmError():
-            return "an algorithm not accepted"
-        case jwt.PyJWKClientError():
-            return f"no key to check it: {exc}"
-        case jwt.DecodeError():
-            return "not a well-formed JWT"
-    return f"invalid ({type(exc).__name__})"
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"no {exc.claim!r} claim"
+    if isinstance(exc, jwt.PyJWKClientError):
+        return f"no key to check it: {exc}"
+    return next(
+        (why for kind, why in REFUSALS if isinstance(exc, kind)), f"invalid ({type(exc).__name__})"
+    )
 
 
 def subject(claims: dict[str, Any]) -> str:

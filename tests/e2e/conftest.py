@@ -10,14 +10,20 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from models.orders import SETTLED
 from tests.processes import READY_TIMEOUT_S, Broker, Response, Worker, poll
 
+#: Debian's chromium, which `make test` and `make test-e2e` install when it is missing.
+CHROMIUM = Path("/usr/bin/chromium")
+#: How long a condition on a page may take: a saga, a poll, a slow shared machine.
+PATIENCE_MS = 30_000
 #: Short, so the timeout case takes seconds; every other payment settles well within it.
 PAYMENT_TIMEOUT_S = "3"
 
@@ -125,3 +131,14 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     """The system most end-to-end tests share."""
     with running_system(tmp_path_factory) as shared:
         yield shared
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Chromium (Debian's) that the pages of a module open in."""
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: `make test-e2e` installs it"
+    expect.set_options(timeout=PATIENCE_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()

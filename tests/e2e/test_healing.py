@@ -4,9 +4,7 @@ and the system goes on with every order it had."""
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,27 +14,7 @@ import pytest
 
 from apps.cli import control
 from tests.e2e.conftest import System
-from tests.processes import Broker, Worker, poll, stop_process
-
-HOST = "127.0.0.1"
-
-
-def free_base_port() -> int:
-    """Three ports in a row that nothing holds, for the three services: below the range
-    the kernel hands out to outgoing connections, so none can take one meanwhile."""
-    while True:
-        base = random.randrange(20_000, 32_000)
-        if all(can_bind(base + n) for n in range(3)):
-            return base
-
-
-def can_bind(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-        return True
+from tests.processes import Broker, Worker, free_base_port, poll, stop_process
 
 
 @pytest.fixture

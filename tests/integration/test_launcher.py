@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import signal
 import socket
 import stat
@@ -24,7 +23,7 @@ from apps.cli.supervisor import Supervisor
 from apps.platform.settings import Settings, worker_data_dir
 from apps.platform.tokens import keep_secret, secret_file
 from tests.integration.children import BOUND_S, eventually, is_alive, python
-from tests.processes import READY_TIMEOUT_S, Broker, http, poll, stop_process
+from tests.processes import READY_TIMEOUT_S, Broker, free_base_port, http, poll, stop_process
 
 #: The `oms` command as installed beside this interpreter.
 OMS = str(Path(sys.executable).with_name("oms"))
@@ -185,23 +184,6 @@ def oms_up(broker: Broker, up_env: dict[str, str], tmp_path: Path) -> Iterator[C
     yield start
     for running in started:
         stop_process(running, signal.SIGINT)
-
-
-def free_base_port() -> int:
-    """Three free ports in a row, below the range the kernel hands out to connections."""
-    while True:
-        base = random.randrange(20_000, 32_000)
-        if all(can_bind(base + n) for n in range(3)):
-            return base
-
-
-def can_bind(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def oms_token(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:

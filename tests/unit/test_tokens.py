@@ -416,8 +416,8 @@ async def test_a_jwks_in_the_settings_makes_a_verifier_of_its_keys(
 
 
 async def test_a_jwks_file_is_read_as_a_jwks_url_is(tmp_path: Path) -> None:
-    # OMS_AUTH_JWKS takes "a JWKS URL or file" (README, settings); PyJWKClient reads the
-    # file through urllib in a thread (a file:// URL): no socket.
+    # OMS_AUTH_JWKS takes "a JWKS URL or file" (docs, settings): a file is read as it is,
+    # in a thread; no socket.
     path = tmp_path / "jwks.json"
     path.write_text(json.dumps(jwks_document()))
 

@@ -122,10 +122,12 @@ function renderDetails(order) {
   $("#history").replaceChildren(
     ...order.history.map((change) => {
       const item = el("li", { "data-status": change.status });
+      // Who asked, when a request caused the change (the saga's own steps name nobody).
+      const by = change.by ? `, by ${change.by.sub} (${change.by.role})` : "";
       item.append(
         el("span", { class: "status" }, change.status),
         document.createTextNode(` ${new Date(ms(change.at)).toLocaleTimeString()}`),
-        el("span", { class: "cause" }, change.cause),
+        el("span", { class: "cause" }, change.cause + by),
       );
       return item;
     }),
