@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 # apt-get needs root: as root it runs as is, otherwise through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint format clean bench faults $(addprefix test-,$(LEVELS))
+.PHONY: run test check lint format clean bench faults screenshot $(addprefix test-,$(LEVELS))
 
 run: $(INSTALLED)
 	$(BIN)/oms up
@@ -37,6 +37,11 @@ check: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The saga page's picture in docs/, taken by its browser test (about a minute).
+SCREENSHOT_TEST := tests/e2e/test_saga_page.py::test_orders_placed_over_http_appear_and_move_through_their_states_without_a_reload
+screenshot: $(INSTALLED) $(CHROMIUM)
+	SAGA_PAGE_SCREENSHOT=$(CURDIR)/docs/saga-page.png $(BIN)/pytest -q $(SCREENSHOT_TEST)
 
 # Throughput and latency of the saga; needs the system up (`make run` in another terminal).
 bench: $(INSTALLED)

@@ -19,11 +19,22 @@ from pydantic import (
     WithJsonSchema,
 )
 
+#: An amount as a string: up to ten digits before the point and two after (see `Money`).
+_AMOUNT_DIGITS = r"[0-9]{1,10}(\.[0-9]{1,2})?$"
+_AMOUNT_MAX = 9_999_999_999.99
+
 #: How a request may write an amount: a number, or a string of digits, two places at most.
 MONEY_IN = {
     "anyOf": [
-        {"type": "number", "minimum": 0, "maximum": 9_999_999_999.99, "multipleOf": 0.01},
-        {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"},
+        {"type": "number", "minimum": 0, "maximum": _AMOUNT_MAX, "multipleOf": 0.01},
+        {"type": "string", "pattern": "^" + _AMOUNT_DIGITS},
+    ]
+}
+#: ... and one above zero: no number 0, no string of zeros only ("0", "0.00").
+POSITIVE_MONEY_IN = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0, "maximum": _AMOUNT_MAX, "multipleOf": 0.01},
+        {"type": "string", "pattern": r"^(?!0*(\.0*)?$)" + _AMOUNT_DIGITS},
     ]
 }
 
@@ -35,6 +46,10 @@ Money = Annotated[
     AfterValidator(abs),
     PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str, when_used="json"),
     WithJsonSchema(MONEY_IN, mode="validation"),
+]
+#: An amount of money above zero (a prepayment), and a schema that says so.
+PositiveMoney = Annotated[
+    Money, Field(gt=Decimal(0)), WithJsonSchema(POSITIVE_MONEY_IN, mode="validation")
 ]
 
 

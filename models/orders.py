@@ -20,7 +20,11 @@ SETTLED: frozenset[str] = frozenset({"CONFIRMED", "FAILED", "CANCELLED"})
 
 
 class NewOrder(Model):
-    """Body of `POST /orders`."""
+    """Body of `POST /orders`: one line per product.
+
+    A body that names a product in two lines is refused (400): give its whole quantity
+    in one line.
+    """
 
     customer_id: Identifier
     items: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=100)]

@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from models.actors import Actor
-from models.base import Identifier, Model, Money, Page, ReplyAddress
+from models.base import Identifier, Model, Money, Page, PositiveMoney, ReplyAddress
 
 #: Statuses a client sees.
 PublicStatus = Literal["PENDING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDING", "REFUNDED"]
@@ -200,7 +200,7 @@ class NewPayment(Model):
     """Body of `POST /payments`: a prepayment for an order not reserved yet."""
 
     order_id: Identifier
-    amount: Annotated[Money, Field(gt=Decimal(0))]
+    amount: PositiveMoney
     payment_token: Token | None = None
 
 

@@ -220,7 +220,11 @@ class ReservationReply(Model):
 
 
 class NewReservation(Model):
-    """Body of `POST /reservations`."""
+    """Body of `POST /reservations`: one line per product.
+
+    A body that names a product in two lines is refused (400): give its whole quantity
+    in one line.
+    """
 
     order_id: Identifier
     items: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=100)]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from apps.platform.app import ServiceApp
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +13,28 @@ logger = logging.getLogger(__name__)
 RECOVERING = "recovering tables from their changelogs"
 
 
-def not_ready_reason(app: ServiceApp) -> str | None:
+class Serving(Protocol):
+    """What readiness reads of a service's app (a `ServiceApp`, which it need not know):
+    Faust's own state, and the event set once routed reads can be served."""
+
+    routing_ready: asyncio.Event
+
+    @property
+    def should_stop(self) -> bool: ...
+    @property
+    def crash_reason(self) -> BaseException | None: ...
+    @property
+    def rebalancing(self) -> bool: ...
+    @property
+    def in_recovery(self) -> bool: ...
+    @property
+    def tables(self) -> Any: ...
+    @property
+    def producer(self) -> Any: ...
+    async def wait(self, *coros: Any) -> Any: ...
+
+
+def not_ready_reason(app: Serving) -> str | None:
     """Why `app` cannot serve yet, or None once it can."""
     if app.should_stop:
         return f"stopping ({app.crash_reason or 'asked to stop'})"
@@ -31,7 +50,7 @@ def not_ready_reason(app: ServiceApp) -> str | None:
     return None
 
 
-async def load_routing_metadata(app: ServiceApp) -> None:
+async def load_routing_metadata(app: Serving) -> None:
     """Once the tables have recovered, load what routed reads need; then the worker serves.
 
     A routed read hashes its key with the producer's metadata of the table's changelog,

@@ -3,6 +3,7 @@ never a 500, and no number or boolean is guessed from a value of another type.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,8 @@ import pytest
 from tests.processes import Worker, http
 
 ORDER = {"customer_id": "c-1", "items": [{"product_id": "p-1", "quantity": 1}]}
+#: The methods a client may try on any route: each route serves some, and refuses the rest.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +24,11 @@ def inventory(start_worker: Callable[..., Worker]) -> Worker:
 @pytest.fixture(scope="module")
 def orders(start_worker: Callable[..., Worker]) -> Worker:
     return start_worker("order").wait_ready()
+
+
+@pytest.fixture(scope="module")
+def payments(start_worker: Callable[..., Worker]) -> Worker:
+    return start_worker("payment").wait_ready()
 
 
 def product(**fields: Any) -> dict[str, Any]:
@@ -86,6 +94,50 @@ def test_a_method_the_route_does_not_have_is_a_405_in_the_error_shape(inventory:
 
     assert (response.status, response.body["code"]) == (405, "METHOD_NOT_ALLOWED")
     assert "PATCH" not in response.headers.get("Allow", "")
+
+
+def allowed(response: Any) -> set[str]:
+    """The methods an answer's `Allow` header names."""
+    return {method.strip() for method in response.headers.get("Allow", "").split(",")} - {""}
+
+
+def documented_methods(worker: Worker) -> dict[str, set[str]]:
+    """Each path the worker's OpenAPI document lists, with its methods and HEAD where GET is."""
+    paths = worker.get("/openapi.json").body["paths"]
+    return {
+        path: {method.upper() for method in item} | ({"HEAD"} if "get" in item else set())
+        for path, item in paths.items()
+    }
+
+
+@pytest.mark.parametrize("service", ["orders", "inventory", "payments"])
+def test_a_method_a_route_does_not_list_is_a_405_allowing_only_what_the_document_lists(
+    request: pytest.FixtureRequest, service: str
+) -> None:
+    worker: Worker = request.getfixturevalue(service)
+    answers, expected = {}, {}
+
+    for path, methods in documented_methods(worker).items():
+        url = worker.url + re.sub(r"{\w+}", "x-1", path)
+        for method in sorted(METHODS - methods):
+            response = http(method, url)
+            code = response.body["code"] if response.body else None
+            answers[method, path] = (response.status, code, allowed(response))
+            shape = None if method == "HEAD" else "METHOD_NOT_ALLOWED"  # HEAD: no body
+            expected[method, path] = (405, shape, methods)
+
+    assert answers == expected
+
+
+def test_options_on_payment_status_allows_put_alone__and_get_is_no_payment_lookup(
+    payments: Worker,
+) -> None:
+    url = f"{payments.url}/payments/status"
+
+    options, get = http("OPTIONS", url, token=None), http("GET", url)
+
+    assert (options.status, allowed(options)) == (405, {"PUT"})
+    assert (get.status, get.body["code"], allowed(get)) == (405, "METHOD_NOT_ALLOWED", {"PUT"})
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,10 @@ request whose headers are made invalid on purpose (its token left out, say) goes
 was made, and must be refused.
 
 Requests are generated both valid and invalid by the document, for every operation.
-Not checked: that every request the document allows is accepted. A few rules cannot be
-written in JSON Schema ("each product once per order", "a prepayment above zero"), so a
-generated request may be refused for them, with a 400 that names the rule.
+Not checked: that every request the document allows is accepted. One rule cannot be
+written in JSON Schema ("one line per product" in an order or a reservation: its body's
+description says it), so a generated request may be refused for it, with a 400 that
+names the rule.
 """
 
 from __future__ import annotations

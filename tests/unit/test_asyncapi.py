@@ -1,5 +1,5 @@
 """The topic catalogue: an AsyncAPI 3 document from `topics.py`, readers true to what the
-agents consume, and a README table that cannot drift from the code."""
+agents consume, and a topic table in docs/architecture.md that cannot drift from the code."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from apps.payment import app as payment_app
 from web.kit.asyncapi import catalogue, document, topic_table
 
 APPS = {"order": order_app, "inventory": inventory_app, "payment": payment_app}
-README = Path(__file__).parents[2] / "README.md"
+ARCHITECTURE = Path(__file__).parents[2] / "docs" / "architecture.md"
 
 
 def consumed() -> dict[str, set[str]]:
@@ -62,9 +62,9 @@ def test_the_document_is_asyncapi_3_with_a_channel_per_topic_and_every_reference
     assert set(orders["messages"]) == {"OrderCreated"}
 
 
-def test_the_readmes_topic_table_is_the_one_the_code_makes() -> None:
-    text = README.read_text()
+def test_the_architecture_docs_topic_table_is_the_one_the_code_makes() -> None:
+    text = ARCHITECTURE.read_text()
     table = re.search(r"<!-- topics -->\n(.*?)\n<!-- /topics -->", text, re.S)
 
-    assert table is not None, "README.md has no <!-- topics --> table"
+    assert table is not None, "docs/architecture.md has no <!-- topics --> table"
     assert table.group(1).splitlines() == topic_table()

@@ -11,16 +11,17 @@ from typing import Any
 
 import pytest
 from aiohttp.web import StaticResource
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from apps.inventory import app as inventory_app
 from apps.order import app as order_app
 from apps.payment import app as payment_app
 from models.inventory import PublicProduct
-from models.orders import Change, PublicOrder
-from models.payments import PublicPayment
-from models.reservations import PublicReservation
+from models.orders import Change, NewOrder, PublicOrder
+from models.payments import NewPayment, PublicPayment
+from models.reservations import NewReservation, PublicReservation
 from models.responses import ErrorBody
 from tests.unit.values import NOW, a_payment, a_product, a_reservation, an_order
 from web.access import TABLE
@@ -55,6 +56,13 @@ def routed(app: Any) -> set[tuple[str, str]]:
 def documented(app: Any) -> set[tuple[str, str]]:
     paths = document(app)["paths"]
     return {(path, method.upper()) for path, item in paths.items() for method in item}
+
+
+def body_schema(app: Any, method: str, path: str) -> dict[str, Any]:
+    """The schema the document gives the request body of `method` `path`."""
+    spec = document(app)
+    ref = spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    return dict(spec["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]])
 
 
 def parsed_models(method: Callable[..., Any]) -> dict[str, type[BaseModel]]:
@@ -197,3 +205,39 @@ def test_what_a_client_sees_of_a_value_is_what_the_document_says(
     seen = value.public()
 
     assert public.model_validate(seen).model_dump(mode="json") == seen
+
+
+@pytest.mark.parametrize("amount", [0, 0.0, "0", "0.00", 0.01, "0.01"], ids=repr)
+def test_the_document_admits_a_prepayment_amount_exactly_when_validation_does(
+    amount: object,
+) -> None:
+    schema = body_schema(payment_app, "post", "/payments")["properties"]["amount"]
+
+    documented = Draft202012Validator(schema).is_valid(amount)
+    try:
+        NewPayment.model_validate({"order_id": "o-1", "amount": amount})
+        validated = True
+    except ValidationError:
+        validated = False
+
+    assert documented == validated == (Decimal(str(amount)) > 0)
+
+
+@pytest.mark.parametrize(
+    ("app", "path", "model", "fields"),
+    [
+        (order_app, "/orders", NewOrder, {"customer_id": "c-1"}),
+        (inventory_app, "/reservations", NewReservation, {"order_id": "o-1"}),
+    ],
+    ids=["order", "reservation"],
+)
+def test_a_body_of_lines_documents_the_one_line_per_product_rule_that_validation_applies(
+    app: Any, path: str, model: type[BaseModel], fields: dict[str, str]
+) -> None:
+    twice = [{"product_id": "p-1", "quantity": 1}, {"product_id": "p-1", "quantity": 2}]
+
+    description = body_schema(app, "post", path)["description"]
+
+    assert "one line per product" in description
+    with pytest.raises(ValidationError, match="one line only"):
+        model.model_validate({**fields, "items": twice})

@@ -1,5 +1,5 @@
 """The topic catalogue from code: an AsyncAPI 3 document built from `topics.py` and the
-models, served at `GET /asyncapi.json`, and the README's topic table built the same way."""
+models, served at `GET /asyncapi.json`, and docs/architecture.md's topic table likewise."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def channel(spec: topics.TopicSpec, partitions: int, replicas: int) -> dict[str,
 
 
 def topic_table() -> list[str]:
-    """The README's topic table: a row per topic."""
+    """The topic table of docs/architecture.md: a row per topic."""
     rows = ["| topic | key | carries | written by | read by |", "|---|---|---|---|---|"]
     for spec in catalogue():
         carried = ", ".join(model.__name__ for model in spec.carries())

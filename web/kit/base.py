@@ -54,6 +54,12 @@ class ServiceView(View):
     #: Views such as /health answer before the worker is ready.
     serves_before_ready: ClassVar[bool] = False
 
+    def get_methods(self) -> set[str]:
+        """The methods routed to this view: those it defines, and HEAD where it has GET
+        (Faust adds HEAD to every view, and a HEAD without GET could only fail)."""
+        methods = set(super().get_methods())
+        return methods if "GET" in methods else methods - {"HEAD"}
+
     async def dispatch(self, request: Any) -> Any:
         started = time.perf_counter()
         response = await self._answer(request)

@@ -27,7 +27,9 @@ OPENAPI_VERSION = "3.1.0"
 SCHEMA_REF = "#/components/schemas/{model}"
 DESCRIPTION = (
     "JSON in and out. Lists take `limit` and `offset`. Every error answers "
-    '`{"error", "code", "details"}`; a worker answers 503 until it is ready.'
+    '`{"error", "code", "details"}`; a worker answers 503 until it is ready. '
+    "A method a path does not list here, OPTIONS too, answers 405 with an `Allow` "
+    "naming the methods it lists (and HEAD where it lists GET)."
 )
 
 #: What every service serves (see `web.kit.pages`), listed in this order after its own API.

@@ -13,6 +13,7 @@ from web.kit import (
     headers,
     health,
     http_errors,
+    methods,
     metrics,
     openapi,
     swagger,
@@ -32,5 +33,6 @@ def register(app: Any, access: auth.Table) -> None:
     dead_letters.register(app)
     asyncapi.register(app)
     http_errors.register(app)
+    methods.register(app)  # inside the errors' shape, before the gate
     auth.register(app, access, tokens.verifier(app.settings))
     headers.register(app)
