@@ -66,9 +66,16 @@ def read_with_librdkafka(
             "enable.auto.commit": False,
         }
     )
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    # A topic is made by its first record: the last of a saga (ORDER.CANCELLED_CONFIRMED
+    # follows the order's CANCELLED, which REST may show first) may not be there yet.
+    while absent := set(names) - set(consumer.list_topics(timeout=5).topics):
+        assert time.monotonic() < deadline, (
+            f"topics never made within {READY_TIMEOUT_S} s: {absent}"
+        )
+        time.sleep(0.1)
     consumer.subscribe(names)
     records: list[Record] = []
-    deadline = time.monotonic() + READY_TIMEOUT_S
     try:
         while lacking := missing(records):
             assert time.monotonic() < deadline, f"never read within {READY_TIMEOUT_S} s: {lacking}"
