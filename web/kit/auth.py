@@ -223,8 +223,7 @@ def refused(request: web.Request, why: str) -> None:
 
 def changed(request: web.Request, route: str, grant: Grant, status: int) -> None:
     """The one log line of a change made through REST."""
-    actor = grant.actor
-    assert actor is not None
+    actor = grant.asker
     audit.info(
         "%s %s %d by %s",
         request.method,
