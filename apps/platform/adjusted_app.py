@@ -24,6 +24,9 @@ class AdjustedApp(faust.App):
     meet the broker the same way.
     """
 
+    #: The topics whose records are saga events, for the wire counts (see `wire_counts`).
+    saga_topics: frozenset[str] = frozenset()
+
     def __init__(self, app_id: str, settings: Settings, **options: Any) -> None:
         self.settings = settings
         #: How long the consumer's fetches park on the broker (see `fetch_pace`).

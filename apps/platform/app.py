@@ -51,6 +51,11 @@ class ServiceApp(AdjustedApp):
     dead_letters_topic: faust.TopicT
     #: ... and keeps them to be seen (see `dead_letter_log`).
     dead_letters_table: Any
+    #: The saga's topics: what is sent to them counts as saga events (see `wire_counts`).
+    saga_topics = frozenset(
+        spec.name
+        for spec in (*topics.ORDER_EVENTS, *topics.INVENTORY_EVENTS, *topics.PAYMENT_OUTCOMES)
+    )
 
     def __init__(self, service: str, settings: Settings, **options: Any) -> None:
         self.service = service

@@ -31,6 +31,9 @@ Seven workarounds live here, the first two measured in BROKER.md:
 
 On Apache Kafka the first two are harmless (a fetch reports the same end offset), and
 the others mend Faust itself, on any broker.
+
+The transport is also where the wire is counted (see `wire_counts`): the records the
+producer is handed, the requests of both clients, and the consumer thread's wake-ups.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ import aiokafka
 from aiokafka.structs import TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
+
+from apps.platform import wire_counts
 
 #: How long to wait for the fetch that reveals a partition's true end.
 HIGHWATER_FETCH_TIMEOUT_S = 10.0
@@ -96,10 +101,16 @@ async def fetch_highwaters(
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     """The aiokafka consumer thread with a configurable fetch wait and true highwaters."""
 
+    async def on_start(self) -> None:
+        # In the thread, before the consumer starts: every wake-up either way is counted.
+        wire_counts.count_wakeups(self.parent_loop, self.thread_loop)
+        await super().on_start()
+
     def _create_worker_consumer(
         self, transport: faust_aiokafka.Transport
     ) -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
+        wire_counts.count_requests(consumer._client, "consumer")
         # The Fetcher is built from this attribute in `start()`; Faust offers no setting.
         consumer._fetch_max_wait_ms = self.app.fetch_pace.wait_ms(time.monotonic())
         return consumer
@@ -155,9 +166,22 @@ class Consumer(faust_aiokafka.Consumer):
 
 
 class Producer(faust_aiokafka.Producer):
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        app = self.app
+        kinds = wire_counts.TopicKinds(app.conf.id, app.conf.reply_to_prefix, app.saga_topics)
+        #: Every record goes through `send`, table changelogs too (via Faust's buffer).
+        self.sent_records = wire_counts.SentRecords(kinds)
+
+    def _new_producer(self, transactional_id: str | None = None) -> aiokafka.AIOKafkaProducer:
+        producer = super()._new_producer(transactional_id)
+        wire_counts.count_requests(producer.client, "producer")
+        return producer
+
     async def send(self, topic: str, *args: Any, **kwargs: Any) -> Any:
         """Send as Faust does, once the producer's metadata keeps `topic` for good."""
         self._track(topic)
+        self.sent_records.count(topic)
         return await super().send(topic, *args, **kwargs)
 
     def _track(self, topic: str) -> None:

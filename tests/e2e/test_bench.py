@@ -57,6 +57,9 @@ def test_a_short_open_loop_run_reports_every_figure_and_every_order_ends_as_it_m
     assert figures["cpu"]["ms_per_saga"]["total"] > 0
     assert figures["generator"]["cpu_s"] > 0
     assert set(figures["events_per_s"]) == set(SERVICES)  # each a number, or None without /metrics
+    wire = figures["wire_per_saga"]
+    assert set(wire) == {*SERVICES, "all"}
+    assert wire["all"]["records"]["saga_event"] > 0 and wire["all"]["fetch_requests"] > 0
     assert sum(second["completed"] for second in figures["timeline"]) == sent
     assert set(result["idle_cpu_cores"]) == set(processes)
     for name in ("aiokafka_relay", "faust_forward"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.cli.bench.metrics import EVENTS_HANDLED, counter_sum, events_per_s
+from apps.cli.bench.metrics import EVENTS_HANDLED, counter_sum, events_handled, events_per_s
 
 EXPOSITION = f"""\
 # HELP {EVENTS_HANDLED} Events the agents handled.
@@ -35,3 +35,10 @@ def test_events_per_second_are_the_counters_growth_over_the_window() -> None:
     )
 
     assert rates == {"order": 30.0, "inventory": 0.0, "payment": None}
+
+
+def test_events_handled_are_summed_over_a_services_workers__unknown_if_any_is() -> None:
+    texts = {"order": [f"{EVENTS_HANDLED} 10\n", f"{EVENTS_HANDLED} 5\n"], "payment": None}
+
+    assert events_handled(texts) == {"order": 15.0, "payment": None}
+    assert events_handled({"inventory": ["oms_other_total 1\n"]}) == {"inventory": None}

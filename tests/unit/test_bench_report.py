@@ -41,6 +41,8 @@ def measurement(rows: list[OrderRecord], overload_of: float | None = None) -> Me
         events_before={"order": 100.0, "inventory": None, "payment": 0.0},
         events_after={"order": 140.0, "inventory": None, "payment": 8.0},
         overload_of=overload_of,
+        wire_before={"order": {"records.saga_event": 2.0, "requests.consumer.Fetch": 10.0}},
+        wire_after={"order": {"records.saga_event": 6.0, "requests.consumer.Fetch": 30.0}},
     )
 
 
@@ -68,6 +70,8 @@ def test_a_load_reports_throughput_latency_statuses_cpu_and_events() -> None:
     assert figures["cpu"]["ms_per_saga"] == {"broker": 500.0, "order": 100.0, "total": 600.0}
     assert figures["generator"] == {"cpu_s": 0.2, "max_lag_ms": 1.0}
     assert figures["events_per_s"] == {"order": 10.0, "inventory": None, "payment": 2.0}
+    wire = figures["wire_per_saga"]
+    assert wire["order"]["records"]["saga_event"] == 1.0 and wire["order"]["fetch_requests"] == 5.0
     assert figures["overload"] is None
 
 
@@ -135,7 +139,7 @@ def test_the_json_has_every_figure_of_the_run() -> None:
     assert set(result["loads"][0]) == {
         "label", "offered_per_s", "orders", "completed_per_s", "span_s", "latency_ms",
         "by_final_status", "by_http_status", "by_kind", "mismatches", "cpu", "generator",
-        "events_per_s", "timeline", "overload",
+        "events_per_s", "wire_per_saga", "timeline", "overload",
     }  # fmt: skip
     assert result["options"]["rate"] == 2.0 and result["options"]["json_path"] is None
     ok_p50_ms = 800.0
@@ -173,6 +177,8 @@ def test_the_terminal_report_shows_each_figure_and_says_n_a_where_unknown() -> N
         "POST→terminal",
         "final status: CANCELLED 1, CONFIRMED 2, FAILED 1",
         "events/s: order 10.0, inventory n/a, payment 2.0",
+        "wire per saga      saga ev",
+        "order                 1.00      0.00      0.00      0.00      0.00      5.00",
         "faust_forward",
         "held",
     ):
@@ -215,3 +221,11 @@ def test_a_reference_that_failed_is_named_with_why_and_compares_as_unknown() -> 
     assert "reference faust_forward has no figures: faust_forward exited (1)" in table.lines_of(
         result
     )
+
+
+def test_the_wire_table_says_n_a_for_a_service_without_counts_or_a_run_without_sagas() -> None:
+    unknown = table.wire_lines({"order": None})
+    no_saga = table.wire_lines(None)
+
+    assert unknown[1].split() == ["order", *["n/a"] * len(table.WIRE_COLUMNS)]
+    assert no_saga == ["wire per saga: n/a (no saga completed, or the workers keep no wire counts)"]

@@ -1,8 +1,8 @@
-"""Events handled per service, from each worker's `GET /metrics` (Prometheus text format)."""
+"""Each worker's `GET /metrics` (Prometheus text), scraped per service; the events handled."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
@@ -35,32 +35,40 @@ def events_per_s(
     return rates
 
 
+def events_handled(texts: Mapping[str, Sequence[str] | None]) -> dict[str, float | None]:
+    """Per service, events handled summed over its workers' `/metrics` texts; None if any
+    worker's text is missing or lacks the counter."""
+    totals: dict[str, float | None] = {}
+    for service, worker_texts in texts.items():
+        counts = [counter_sum(text) for text in worker_texts or ()]
+        known = worker_texts is not None and None not in counts
+        totals[service] = sum(c for c in counts if c is not None) if known else None
+    return totals
+
+
 # -- the shell: scraping -----------------------------------------------------------------
 
 
 async def scrape(
     session: aiohttp.ClientSession, urls: Mapping[str, list[str]]
-) -> dict[str, float | None]:
-    """Per service, the counter summed over its workers; None if any worker lacks it.
+) -> dict[str, list[str] | None]:
+    """Per service, the `/metrics` text of each of its workers; None if any has none.
 
-    A worker without `/metrics` (404) or without the counter makes its service's
-    figure unknown rather than wrong.
+    A worker without `/metrics` (404) or out of reach makes its service's figures
+    unknown rather than wrong.
     """
-    totals: dict[str, float | None] = {}
+    texts: dict[str, list[str] | None] = {}
     for service, worker_urls in urls.items():
-        total: float | None = 0.0
-        for url in worker_urls:
-            value = await _counter_of(session, url)
-            total = None if value is None or total is None else total + value
-        totals[service] = total
-    return totals
+        found = [await _text_of(session, url) for url in worker_urls]
+        texts[service] = None if None in found else [t for t in found if t is not None]
+    return texts
 
 
-async def _counter_of(session: aiohttp.ClientSession, url: str) -> float | None:
+async def _text_of(session: aiohttp.ClientSession, url: str) -> str | None:
     try:
         async with session.get(f"{url}/metrics") as response:
             if response.status != 200:
                 return None
-            return counter_sum(await response.text())
+            return await response.text()
     except (aiohttp.ClientError, TimeoutError):
         return None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from apps.cli.bench import cpu, records
+from apps.cli.bench import cpu, records, wire
 from apps.cli.bench.metrics import events_per_s
 from apps.cli.bench.mix import OK
 from apps.cli.bench.records import OrderRecord
@@ -36,10 +36,13 @@ class Measurement:
     events_after: Mapping[str, float | None]
     #: Under overload, the highest rate sustained, which this stretch offers twice.
     overload_of: float | None = None
+    #: Each service's wire counters on either side (see `wire`); empty if not scraped.
+    wire_before: Mapping[str, wire.Totals | None] = field(default_factory=dict)
+    wire_after: Mapping[str, wire.Totals | None] = field(default_factory=dict)
 
 
 def load_figures(m: Measurement) -> dict[str, Any]:
-    """Throughput, latency, statuses, CPU and events of one stretch of load."""
+    """Throughput, latency, statuses, CPU, events and wire counts of one stretch of load."""
     completed = [r for r in m.records if r.ended is not None]
     span = records.span(m.records)
     window = m.cpu_after.at - m.cpu_before.at
@@ -81,6 +84,7 @@ def load_figures(m: Measurement) -> dict[str, Any]:
             "max_lag_ms": round(max((r.lag for r in m.records), default=0.0) * 1000, 2),
         },
         "events_per_s": events_per_s(m.events_before, m.events_after, window),
+        "wire_per_saga": wire.per_saga(m.wire_before, m.wire_after, len(completed)),
         "timeline": timeline(m.records),
         "overload": None if m.overload_of is None else overload(m, rate(len(completed), span)),
     }

@@ -14,7 +14,18 @@ from typing import Any
 import aiohttp
 
 from apps.cli import check, rest
-from apps.cli.bench import cpu, load, metrics, reference, report, search, summary, system, table
+from apps.cli.bench import (
+    cpu,
+    load,
+    metrics,
+    reference,
+    report,
+    search,
+    summary,
+    system,
+    table,
+    wire,
+)
 from apps.cli.bench.mix import EXPECTED_END, OK, cycle, kind_of
 from apps.cli.bench.options import CLOSED, FIND_MAX, OVERLOAD, Options, default_json_path
 from apps.cli.bench.plot import draw
@@ -52,17 +63,26 @@ class Bench:
         placing: Callable[[int], Awaitable[list[OrderRecord]]],
         overload_of: float | None = None,
     ) -> report.Measurement:
-        """Run one stretch of load, reading CPU and events on either side of it."""
+        """Run one stretch of load, reading CPU, events and wire counts on either side of it."""
         self.emit(f"{label}...")
         loop = asyncio.get_running_loop()
-        events_before = await metrics.scrape(self.client, self.metrics_urls)
+        scraped_before = await metrics.scrape(self.client, self.metrics_urls)
         cpu_before = cpu.read(self.pids, loop.time())
         records = await placing(self.placed)
         cpu_after = cpu.read(self.pids, loop.time())
-        events_after = await metrics.scrape(self.client, self.metrics_urls)
+        scraped_after = await metrics.scrape(self.client, self.metrics_urls)
         self.placed += len(records)
         measured = report.Measurement(
-            label, offered, records, cpu_before, cpu_after, events_before, events_after, overload_of
+            label,
+            offered,
+            records,
+            cpu_before,
+            cpu_after,
+            metrics.events_handled(scraped_before),
+            metrics.events_handled(scraped_after),
+            overload_of,
+            wire_before=wire.totals(scraped_before),
+            wire_after=wire.totals(scraped_after),
         )
         self.measured.append(measured)
         return measured

@@ -47,6 +47,7 @@ def load_lines(figures: Mapping[str, Any]) -> list[str]:
     lines += cpu_lines(figures["cpu"])
     events = figures["events_per_s"]
     lines.append("events/s: " + ", ".join(f"{s} {_num(v)}" for s, v in events.items()))
+    lines += wire_lines(figures.get("wire_per_saga"))
     generator = figures["generator"]
     lines.append(
         f"load generator: {generator['cpu_s']:.2f} CPU s, "
@@ -75,6 +76,40 @@ def cpu_lines(cpu: Mapping[str, Any]) -> list[str]:
     cores = sum(cpu["cores"].values())
     total = [f"{cpu['total_s']:.2f}", f"{cores:.2f}", _num(per_saga.get("total"), 2)]
     lines.append(row("all", total))
+    return lines
+
+
+#: The wire table's columns: records sent by topic kind, then requests and wake-ups.
+WIRE_COLUMNS = (
+    "saga ev",
+    "changelog",
+    "reply",
+    "internal",
+    "produce",
+    "fetch",
+    "empty",
+    "wake-ups",
+)
+WIRE_RECORDS = ("saga_event", "changelog", "reply", "internal")
+WIRE_COUNTS = ("produce_requests", "fetch_requests", "empty_fetches", "wakeups")
+
+
+def wire_lines(per_saga: Mapping[str, Any] | None) -> list[str]:
+    """What one saga cost on the wire, per service: records sent, requests, wake-ups."""
+    if not per_saga:
+        return ["wire per saga: n/a (no saga completed, or the workers keep no wire counts)"]
+    lines = [row("wire per saga", list(WIRE_COLUMNS), 10)]
+    for service, figures in per_saga.items():
+        if figures is None:
+            lines.append(row(service, [NA] * len(WIRE_COLUMNS), 10))
+            continue
+        cells = [figures["records"][kind] for kind in WIRE_RECORDS]
+        cells += [figures[name] for name in WIRE_COUNTS]
+        lines.append(row(service, [_num(cell, 2) for cell in cells], 10))
+    lines.append(
+        "(records sent by topic kind; produce and fetch requests, fetches answered empty; "
+        "wake-ups of the main loop by the consumer thread)"
+    )
     return lines
 
 
