@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -99,33 +100,42 @@ queries = st.builds(
 )
 
 
+def assert_lists_as_a_walk_would(
+    query: Page, written: list[Any], split: int, row: Callable[..., tuple[str, Any]]
+) -> None:
+    """Write `row(*fields)` for each of `written` (the index built anew from the table
+    at `split`, as after a rebalance): the index then lists what a walk of the table would."""
+    table: dict[str, Any] = {}
+    index = RowIndex(type(query), {})
+    for step, fields in enumerate(written):
+        if step == split:
+            index = RowIndex.of(type(query), table.items())
+        key, value = row(*fields)
+        table[key] = value
+        write(index, key, value)
+
+    walked = sorted(
+        ((key, value) for key, value in table.items() if query.matches(value)),
+        key=lambda item: (item[1].created_at, item[0]),
+        reverse=True,
+    )
+    assert listed(index, query) == ([key for key, _ in walked], len(walked))
+
+
 @given(writes, queries, st.integers(0, 40))
 def test_the_index_lists_what_a_walk_of_the_table_would(
     written: list[tuple[int, str, str, int]], query: OrderFilter, split: int
 ) -> None:
-    table: dict[str, Any] = {}
-    index = RowIndex(OrderFilter, {})
-    for step, (number, status, customer, created) in enumerate(written):
-        if step == split:  # a rebalance: the index is built anew from the table so far
-            index = RowIndex.of(OrderFilter, table.items())
+    def row(number: int, status: str, customer: str, created: int) -> tuple[str, Any]:
         value = an_order(
             id=f"o-{number}",
             status=status,
             customer_id=customer,
             created_at=NOW + timedelta(seconds=created),
         )
-        table[value.id] = value
-        write(index, value.id, value)
+        return value.id, value
 
-    walked = sorted(
-        (value for value in table.values() if query.matches(value)),
-        key=lambda value: (value.created_at, value.id),
-        reverse=True,
-    )
-    assert listed(index, query) == ([value.id for value in walked], len(walked))
-
-
-# -- a list with two selective fields: payments by order and by customer ------------------
+    assert_lists_as_a_walk_would(query, written, split, row)
 
 
 def payment(number: int, customer: str | None = "c-1", status: str = "COMPLETED") -> Any:
@@ -202,11 +212,7 @@ payment_queries = st.builds(
 def test_the_index_of_two_selective_fields_lists_what_a_walk_of_the_table_would(
     written: list[tuple[int, str, str | None, int]], query: PaymentFilter, split: int
 ) -> None:
-    table: dict[str, Any] = {}
-    index = RowIndex(PaymentFilter, {})
-    for step, (number, status, customer, created) in enumerate(written):
-        if step == split:  # a rebalance: the index is built anew from the table so far
-            index = RowIndex.of(PaymentFilter, table.items())
+    def row(number: int, status: str, customer: str | None, created: int) -> tuple[str, Any]:
         value = a_payment(
             order_id=f"o-{number}",
             payment_id=f"pay-o-{number}",
@@ -214,12 +220,6 @@ def test_the_index_of_two_selective_fields_lists_what_a_walk_of_the_table_would(
             customer_id=customer,
             created_at=NOW + timedelta(seconds=created),
         )
-        table[value.order_id] = value
-        write(index, value.order_id, value)
+        return value.order_id, value
 
-    walked = sorted(
-        (value for value in table.values() if query.matches(value)),
-        key=lambda value: (value.created_at, value.order_id),
-        reverse=True,
-    )
-    assert listed(index, query) == ([value.order_id for value in walked], len(walked))
+    assert_lists_as_a_walk_would(query, written, split, row)
