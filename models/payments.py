@@ -204,6 +204,11 @@ class NewPayment(Model):
     payment_token: Token | None = None
 
 
+#: The statuses a payment provider's callback sets: it settles a pending payment; a
+#: refund is an operator's.
+PROVIDER_STATUSES: frozenset[str] = frozenset({"COMPLETED", "FAILED"})
+
+
 class StatusChange(Model):
     """Body of `PUT /payments/status`."""
 

@@ -7,6 +7,7 @@ from faust.web import Request, Response
 from apps.payment.app import app, payments
 from models.base import Listing
 from models.payments import (
+    PROVIDER_STATUSES,
     ChangePaymentStatus,
     NewPayment,
     Payment,
@@ -34,8 +35,6 @@ REFUSALS: Refusals = {
     "NOT_ALLOWED": (Conflict, "TRANSITION_NOT_ALLOWED"),
     "REJECTED": (Conflict, "ORDER_REJECTED"),
 }
-#: The statuses a payment provider's callback sets: it settles a pending payment.
-SETTLED_BY_PROVIDER = frozenset({"COMPLETED", "FAILED"})
 
 
 async def send(command: Prepay | ChangePaymentStatus) -> Payment:
@@ -86,7 +85,7 @@ class PaymentStatus(ServiceView):
     async def put(self, request: Request) -> Response:
         change = await self.body(request, StatusChange)
         grant = grant_of(request)
-        grant.may_set(change.status, SETTLED_BY_PROVIDER)
+        grant.may_set(change.status, PROVIDER_STATUSES)
         command = ChangePaymentStatus(
             order_id=change.target_order,
             status=change.status,

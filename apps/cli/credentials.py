@@ -32,8 +32,8 @@ def minted(settings: Settings, role: Role, subject: str, ttl: timedelta) -> str:
     """A token minted with the configured secret; NoCredential when there is none to use."""
     if settings.auth_jwks:
         raise NoCredential(
-            f"{PREFIX}AUTH_JWKS is set: tokens come from the identity provider, not from oms "
-            f"(set {PREFIX}TOKEN to one for the oms commands)"
+            f"{PREFIX}AUTH_JWKS is set: tokens come from your identity provider, not from "
+            f"oms (the oms commands send the one in {PREFIX}TOKEN)"
         )
     secret = signing_secret(settings)
     if secret is None:

@@ -82,10 +82,6 @@ def _token(args: argparse.Namespace) -> str:
     settings = Settings.from_env()  # ValueError: a setting that is wrong, which it says
     if settings.auth == "off":
         raise NoCredential(f"{PREFIX}AUTH=off: the services ask no token, so none is needed")
-    if settings.auth_jwks:
-        raise NoCredential(
-            f"{PREFIX}AUTH_JWKS is set: tokens come from your identity provider, not from oms token"
-        )
     subject = args.subject if args.subject is not None else _default_subject(args.role)
     if not 1 <= len(subject) <= MAX_SUBJECT:
         raise NoCredential(f"SUBJECT must be 1 to {MAX_SUBJECT} characters long")

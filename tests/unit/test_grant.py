@@ -12,7 +12,7 @@ from aiohttp.test_utils import make_mocked_request
 from apps.platform.tokens import TokenVerifier, secret_key
 from models.actors import Actor
 from models.orders import OrderFilter
-from models.payments import PaymentFilter
+from models.payments import PROVIDER_STATUSES, PaymentFilter
 from tests.unit.values import CUSTOMER, OPERATOR, PROCESSOR
 from web.access import OPERATOR as OPERATORS_ONLY
 from web.access import SELF_SERVICE, TABLE
@@ -20,8 +20,6 @@ from web.kit.auth import NO_AUTH, Gate, Grant, Reach
 from web.kit.errors import Forbidden, NotFound, Unauthorized
 
 SECRET = "a-secret-for-the-grant-tests-of-at-least-32-bytes"
-#: The statuses a payment provider's callback sets (web/payments.py).
-SETTLED = frozenset({"COMPLETED", "FAILED"})
 
 A_CUSTOMER = Grant(CUSTOMER, Reach.OWN)
 AN_OPERATOR = Grant(OPERATOR, Reach.ALL)
@@ -81,15 +79,15 @@ def test_a_customer_acts_for_itself_only__an_operator_for_anyone() -> None:
 
 
 def test_a_processor_settles_a_payment_but_may_not_refund_it() -> None:
-    A_PROCESSOR.may_set("COMPLETED", SETTLED)
-    A_PROCESSOR.may_set("FAILED", SETTLED)
+    A_PROCESSOR.may_set("COMPLETED", PROVIDER_STATUSES)
+    A_PROCESSOR.may_set("FAILED", PROVIDER_STATUSES)
 
     with pytest.raises(Forbidden, match="may not set REFUNDED"):
-        A_PROCESSOR.may_set("REFUNDED", SETTLED)
+        A_PROCESSOR.may_set("REFUNDED", PROVIDER_STATUSES)
 
 
 def test_an_operator_may_set_any_status() -> None:
-    AN_OPERATOR.may_set("REFUNDED", SETTLED)
+    AN_OPERATOR.may_set("REFUNDED", PROVIDER_STATUSES)
 
 
 def test_only_a_customer_is_confined_to_a_customer() -> None:
