@@ -84,6 +84,8 @@ class StockReleased(Event):
 
 
 class PaymentStatusUpdated(Event):
+    """The payment COMPLETED, or PENDING: its provider holds the charge for a callback."""
+
     type: Literal["PAYMENT.STATUS_UPDATE"] = "PAYMENT.STATUS_UPDATE"
     status: Literal["PENDING", "COMPLETED"]
     payment_id: str | None = None

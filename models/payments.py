@@ -64,6 +64,9 @@ class Payment(Model):
     captured: bool = False
     refunded: bool = False
     charged_at: datetime | None = None
+    #: Whether the gateway holds the charge for the processor's callback: only then is the
+    #: saga told PENDING (a charge captured at once goes straight to COMPLETED).
+    on_hold: bool = False
     #: The last status a REST caller asked for, and who.
     asked: Asked | None = None
     created_at: datetime

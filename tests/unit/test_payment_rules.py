@@ -173,7 +173,27 @@ def test_an_order_and_its_reservation_start_a_charge_of_the_reserved_amount() ->
     )
     assert charge.payment_id == "pay-o1"
     assert history.status == "PENDING"
+    assert history.events == []  # the saga waits for the gateway's answer
+
+
+def test_the_saga_hears_of_a_pending_payment_once_the_gateway_holds_it() -> None:
+    history = History().created("tok_pending").reserved().gateway("PENDING")
+
+    assert history.status == "PENDING"
     assert history.events == ["PAYMENT.STATUS_UPDATE PENDING"]
+
+
+def test_a_repeated_hold_says_pending_again_and_charges_once() -> None:
+    history = History().created("tok_pending").reserved().gateway("PENDING").gateway("PENDING")
+
+    assert history.charges() == 1
+    assert history.events == ["PAYMENT.STATUS_UPDATE PENDING"] * 2
+
+
+def test_a_charge_captured_at_once_goes_straight_to_completed() -> None:
+    history = History().created().reserved().gateway("CAPTURED")
+
+    assert history.events == ["PAYMENT.STATUS_UPDATE COMPLETED"]
 
 
 def test_the_reservation_may_come_before_the_order() -> None:
@@ -453,7 +473,7 @@ def test_a_processors_failure_names_the_processor_on_its_fact() -> None:
 def test_a_completion_by_the_gateway_names_nobody() -> None:
     history = History().created().reserved().gateway("CAPTURED")
 
-    assert [event.requested_by for event in history.said] == [None, None]
+    assert [event.requested_by for event in history.said] == [None]
 
 
 def test_an_operator_refund_names_the_operator__a_refund_for_a_cancel_names_nobody() -> None:

@@ -47,8 +47,12 @@ def _charge_answered(
             return Decision(taken, changed=True, commands=(refund_request(taken),))
         case "DECLINED", "PENDING":
             return failed(payment, answer.reason or "DECLINED", now)
-        case "PENDING", "PENDING":  # the gateway waits for the processor's callback
-            return Decision(payment)
+        case "PENDING", "PENDING" if not payment.on_hold:
+            # The gateway waits for the processor's callback: the saga is told PENDING.
+            held = updated(payment, now, on_hold=True)
+            return Decision(held, changed=True, events=facts(held, now))
+        case "PENDING", "PENDING":  # said again: the fact again, not the charge (it would loop)
+            return Decision(payment, events=facts(payment, now))
         case _:  # a repeated answer: what the first owed may not have been sent
             return repeat(payment, now)
 

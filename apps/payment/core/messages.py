@@ -29,6 +29,8 @@ def facts(payment: Payment, now: datetime) -> tuple[Event, ...]:
     if not payment.answers_saga:
         return ()
     match payment.status:
+        case "PENDING" if not payment.on_hold:  # the saga hears of it only if it waits
+            return ()
         case "PENDING" | "COMPLETED":
             return (
                 PaymentStatusUpdated(

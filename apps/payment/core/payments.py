@@ -9,7 +9,9 @@
 A charge needs the token (ORDER.CREATED) and the amount (INVENTORY.RESERVED), which may
 come in either order. The gateway is never called from here: a decision asks for a
 charge or a refund, the gateway agent makes it, and its answer comes back as an input.
-The payment id keys the gateway, so asking twice charges once.
+The payment id keys the gateway, so asking twice charges once. The saga hears of a
+PENDING payment (PAYMENT.STATUS_UPDATE PENDING) only when the gateway holds the charge
+for the processor's callback; a charge captured at once goes straight to COMPLETED.
 
 A cancel before any payment leaves a CANCELLED tombstone, so a later reservation
 charges nothing. Money captured after a cancel or a failure is refunded. An order that

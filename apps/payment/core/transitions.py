@@ -28,7 +28,7 @@ def new_payment(order_id: str, now: datetime, **fields: object) -> Payment:
 
 
 def charge(payment: Payment, now: datetime) -> Decision[Payment]:
-    pending = updated(payment, now, status="PENDING", charged_at=now)
+    pending = updated(payment, now, status="PENDING", charged_at=now, on_hold=False)
     return Decision(
         pending, changed=True, commands=(charge_request(pending),), events=facts(pending, now)
     )
