@@ -81,7 +81,12 @@ def bind(app: faust.App, *specs: TopicSpec) -> faust.TopicT:
         writer=", ".join(spec.writer for spec in specs),
     )
     return app.topic(
-        *(spec.name for spec in specs), key_type=str, value_type=together.wire(), internal=True
+        *(spec.name for spec in specs),
+        key_type=str,
+        value_type=together.wire(),
+        # One pass of pydantic from bytes to model and back (apps/platform/model_codec.py).
+        value_serializer="model",
+        internal=True,
     )
 
 

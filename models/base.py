@@ -75,8 +75,10 @@ def utcnow() -> datetime:
 class Model(BaseModel):
     """Immutable, strict about unknown fields, and serializable by Faust.
 
-    Faust calls `__json__` to dump a value and `from_data` to load one, so a bad
-    payload surfaces as Faust's value-decode error.
+    Faust calls `__json__` (or the `model` codec, `model_dump_json`) to dump a value
+    and `from_data` to load one, so a bad payload surfaces as Faust's value-decode
+    error. `from_data` is given the record's bytes by the `model` codec and parses them
+    in one pass, or a dict by Faust's `json` codec.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -88,6 +90,8 @@ class Model(BaseModel):
 
     @classmethod
     def from_data(cls, data: Any, *, preferred_type: Any = None) -> Any:
+        if isinstance(data, bytes | str):
+            return cls.model_validate_json(data)
         return cls.model_validate(data)
 
 
@@ -115,6 +119,8 @@ def wire_type(union: Any, name: str) -> type:
     adapter: TypeAdapter[Any] = TypeAdapter(union)
 
     def from_data(cls: type, data: Any, *, preferred_type: Any = None) -> Any:
+        if isinstance(data, bytes | str):
+            return adapter.validate_json(data)
         return adapter.validate_python(data)
 
     return type(name, (), {"from_data": classmethod(from_data), "__doc__": f"Wire type {name}"})

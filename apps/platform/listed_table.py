@@ -137,6 +137,10 @@ class ListedTable(faust.Table):  # type: ignore[misc,type-arg]
 
     def __init__(self, app: Any, *, query: type[Page], **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
+        # Rows are stored, and sent to the changelog, as their models' JSON and parsed in
+        # one pass (`model_codec`). Faust takes a table's serializer only from a
+        # faust.Record value type; its store is made on first use, after this.
+        self.value_serializer = "model"
         #: The filter of this table's list: what rows are counted by, and selected by.
         self.query = query
         self._index: RowIndex | None = None
