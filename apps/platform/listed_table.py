@@ -233,7 +233,8 @@ class ListedTable(faust.Table):  # type: ignore[misc,type-arg]
 
 
 def listed_table(app: Any, name: str, *, query: type[Page], **options: Any) -> ListedTable:
-    """A `ListedTable` of `app`, listed with `query`: what `app.Table(name, ...)` would make."""
+    """A `ListedTable` of `app`, listed with `query`: what `app.Table(name, ...)` would make,
+    its rows written by the `model` codec."""
     table = ListedTable(app, name=name, query=query, beacon=app.tables.beacon, **options)
     app.tables.add(table)
 

@@ -27,4 +27,5 @@ class ModelJSON(codecs.json):  # type: ignore[misc]
     def _dumps(self, value: Any) -> bytes:
         if isinstance(value, BaseModel):
             return value.model_dump_json().encode()
+        # Anything else as Faust's `json` codec writes it (None, say, for a deleted key).
         return super()._dumps(value)  # type: ignore[no-any-return]
