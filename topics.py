@@ -125,7 +125,7 @@ ORDER_COMMANDS = TopicSpec(
     name="order.commands",
     key="order_id",
     value=OrderCommand,
-    writer="order: REST views",
+    writer="order: REST views, stalled-saga timer",
     readers=("order",),
 )
 

@@ -106,7 +106,15 @@ class CancelOrder(Model):
     customer_id: Identifier | None = None
 
 
-OrderCommand = PlaceOrder | CancelOrder
+class NudgeOrder(Model):
+    """A timer saw the order unsettled and unchanged since `updated_at` for too long."""
+
+    type: Literal["NudgeOrder"] = "NudgeOrder"
+    order_id: Identifier
+    updated_at: datetime
+
+
+OrderCommand = PlaceOrder | CancelOrder | NudgeOrder
 
 
 # The table value.

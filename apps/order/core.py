@@ -34,11 +34,21 @@ from models.events import (
     StockReleased,
     event_id,
 )
-from models.orders import CancelOrder, Change, Order, OrderItem, OrderReply, PlaceOrder
+from models.orders import (
+    SETTLED,
+    CancelOrder,
+    Change,
+    NudgeOrder,
+    Order,
+    OrderItem,
+    OrderReply,
+    PlaceOrder,
+)
 
 OrderInput = (
     PlaceOrder
     | CancelOrder
+    | NudgeOrder
     | InventoryReserved
     | InventoryStatusUpdated
     | StockReleased
@@ -68,6 +78,8 @@ def decide(
             return _cancel(order, message, now, reply_to)
         case _ if order is None:
             return Decision(None)  # about an order this service never placed
+    if isinstance(message, NudgeOrder):
+        return _nudge(order, message, now)
     before = order
     match message:
         case InventoryReserved():
@@ -146,6 +158,18 @@ def _cancel(
     reply = OrderReply(order=cancelling)
     requested = _cancel_requested(order, now, cancel.requested_by)
     return replace(answered(cancelling, reply_to, reply), changed=True, events=(requested,))
+
+
+def _nudge(order: Order, nudge: NudgeOrder, now: datetime) -> Decision[Order]:
+    """Say again what a stalled order waits on; the services repeat what they decided.
+
+    An order that moved since the timer looked is left alone: it is not stalled.
+    """
+    if order.status in SETTLED or order.updated_at != nudge.updated_at:
+        return Decision(order)
+    if order.status == "CANCELLING":
+        return Decision(order, events=(_cancel_requested(order, now, _asked(order, "CANCELLING")),))
+    return Decision(order, events=(_created(order),))
 
 
 def _cancel_requested(order: Order, now: datetime, by: Actor | None) -> OrderCancelRequested:

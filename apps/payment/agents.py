@@ -23,10 +23,10 @@ from apps.payment.core import payments as payment_rules
 from apps.payment.core import timeouts
 from apps.payment.gateway import GatewayResult, with_retries
 from apps.platform.decision import Decision
-from apps.platform.listed_table import Rebalanced
 from apps.platform.readiness import not_ready_reason
 from apps.platform.replies import reply_address
 from apps.platform.shell import apply, each_event
+from apps.platform.watched_rows import WatchedRows
 from models.base import utcnow
 from models.payments import Charge, GatewayAnswered, Payment, PaymentFilter
 
@@ -42,7 +42,8 @@ async def apply_payment_input(event: Any) -> Decision[Payment]:
     message = event.value
     before = payments.get(message.order_id)
     decision = payment_rules.decide(before, message, utcnow(), reply_address(event))
-    await apply(app, payments, message.order_id, before, decision, timeout_timer.note)
+    written = partial(pending_payments.note, message.order_id)
+    await apply(app, payments, message.order_id, before, decision, written)
     return decision
 
 
@@ -73,45 +74,30 @@ async def make_gateway_request(event: Any) -> GatewayAnswered:
     return answer
 
 
-#: The payments a timer looks at after a rebalance.
-PENDING_ONLY = PaymentFilter(status="PENDING")
+#: The payments this worker owns that are PENDING: all the timeout timer looks at.
+pending_payments: WatchedRows[Payment] = WatchedRows(
+    payments, PaymentFilter(status="PENDING"), timeouts.is_pending
+)
 
 
 class TimeoutTimer:
     """Asks the payment agent to fail each payment this worker sees pending too long.
 
     It keeps what it asked and has not yet seen answered (`timeouts.TimeoutsAsked`), so
-    it asks once per charge, and the ids of the payments pending: the agent notes each
-    payment it writes, and after a rebalance the timer asks the table's index (the
-    partitions it gained hold payments it has not seen; see `ListedTable`).
+    it asks once per charge.
     """
 
     def __init__(self, timeout: timedelta) -> None:
         self.timeout = timeout
         self.asked = timeouts.TimeoutsAsked()
-        #: The order ids of the payments pending; None until read after a rebalance.
-        self.pending: set[str] | None = None
-
-    def note(self, payment: Payment) -> None:
-        if self.pending is not None and payment.status == "PENDING":
-            self.pending.add(payment.order_id)
-
-    def forget_pending(self) -> None:
-        self.pending = None
 
     async def tick(self) -> None:
         if not_ready_reason(app) is not None:
             return
-        if self.pending is None:
-            try:
-                keys, _ = (await payments.ready_index()).newest_first(PENDING_ONLY)
-            except Rebalanced:
-                return  # the next tick reads the new partitions
-            self.pending = set(keys)
-        rows = [row for row in map(payments.get, self.pending) if row is not None]
-        self.pending = timeouts.pending_ids(rows)
-        due = timeouts.overdue(rows, utcnow(), self.timeout)
-        self.asked, fresh = self.asked.ask(due)
+        rows = await pending_payments.rows()
+        if rows is None:
+            return
+        self.asked, fresh = self.asked.ask(timeouts.overdue(rows, utcnow(), self.timeout))
         for timed_out in fresh:
             await app.publish(timed_out)
 
@@ -123,4 +109,4 @@ time_out_payments = app.timer(interval=1.0, name="time_out_payments")(timeout_ti
 
 @app.on_partitions_assigned.connect
 async def read_pending_payments_anew(app: object, assigned: object, **kwargs: object) -> None:
-    timeout_timer.forget_pending()
+    pending_payments.forget()

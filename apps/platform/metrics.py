@@ -55,6 +55,10 @@ REBALANCES = Counter(
     "oms_rebalances",
     "Rebalances of this worker's consumer group it took part in (partitions assigned anew).",
 )
+SAGAS_NUDGED = Counter(
+    "oms_sagas_nudged",
+    "Orders found open and unchanged for OMS_SAGA_NUDGE_AFTER and nudged on (0 when all is well).",
+)
 RESTARTS = Gauge(
     "oms_worker_restarts",
     "How many times `oms up` started this worker again after it died (OMS_RESTARTS).",

@@ -107,6 +107,8 @@ class Settings:
     heartbeat_interval: float = 0.5
     #: Seconds a payment may stay PENDING before it fails with reason TIMEOUT.
     payment_timeout: float = 60.0
+    #: Seconds an order may stay open and unchanged before it is nudged (see stalled.py).
+    saga_nudge_after: float = 30.0
     #: The simulated gateway declines larger amounts (LIMIT_EXCEEDED).
     payment_limit: Decimal = Decimal("10000.00")
     #: How much each worker logs: crit, error, warn, info or debug.
@@ -162,6 +164,8 @@ class Settings:
             raise ValueError(f"{PREFIX}LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
         if self.payment_timeout <= 0 or self.payment_limit <= 0:
             raise ValueError(f"{PREFIX}PAYMENT_TIMEOUT and {PREFIX}PAYMENT_LIMIT must be positive")
+        if self.saga_nudge_after <= 0:
+            raise ValueError(f"{PREFIX}SAGA_NUDGE_AFTER must be positive")
         if self.replication_factor < 1:
             raise ValueError(f"{PREFIX}REPLICATION_FACTOR must be at least 1")
         if not 0 <= self.fault_handler_failures < 1:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from apps.order.agents import manage_orders
+from apps.order.agents import manage_orders, open_orders
 from apps.order.app import open_sagas, orders, watch
 from apps.platform.replies import CORRELATION_ID, REPLY_TO
 from models.base import utcnow
 from models.events import OrderLine, PaymentStatusUpdated
-from models.orders import CancelOrder, NewOrder, PlaceOrder
+from models.orders import CancelOrder, NewOrder, NudgeOrder, PlaceOrder
 from tests.agents.conftest import Sent
 from tests.saga import inventory_reserved, new_order_id, saga_event
 from tests.unit.values import OPERATOR
@@ -152,3 +152,19 @@ async def test_only_the_outcome_of_an_order_is_logged_at_info(
         if order_id in record.getMessage()
     ]
     assert logged == [("DEBUG", "PENDING"), ("DEBUG", "RESERVED"), ("INFO", "CONFIRMED")]
+
+
+async def test_the_agent_hands_open_orders_to_the_nudge_timer_and_a_nudge_announces_again(
+    agent: Any, sent: Sent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The timer knows the open orders (as after its first tick), so the write's note shows.
+    monkeypatch.setattr(open_orders, "keys", set())
+    order_id = new_order_id()
+    await put(agent, place(order_id), partition=6)
+    order = orders.get(order_id)
+
+    await put(agent, NudgeOrder(order_id=order_id, updated_at=order.updated_at), partition=6)
+
+    assert order_id in (open_orders.keys or ())
+    assert [key for topic, key, _ in sent if topic == "ORDER.CREATED"] == [order_id, order_id]
+    assert orders.get(order_id) == order

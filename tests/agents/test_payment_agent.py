@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from apps.payment.agents import call_gateway, take_payments, timeout_timer
+from apps.payment.agents import call_gateway, pending_payments, take_payments
 from apps.payment.app import payments
 from models.payments import Charge, GatewayAnswered
 from tests.agents.conftest import Sent
@@ -57,7 +57,7 @@ async def test_a_failure_after_the_write_still_asks_the_gateway_once_the_event_i
     agent: Any, sent: Sent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The timer knows the pending payments (as after its first tick), so the write's note shows.
-    monkeypatch.setattr(timeout_timer, "pending", set())
+    monkeypatch.setattr(pending_payments, "keys", set())
     order_id = new_order_id()
     await put(agent, order_created(order_id, "tok_ok"), partition=3)
 
@@ -66,7 +66,7 @@ async def test_a_failure_after_the_write_still_asks_the_gateway_once_the_event_i
     assert payments.get(order_id).status == "PENDING"
     charges = [key for topic, key, _ in sent if topic == "payment.gateway-requests"]
     assert charges == [order_id]
-    assert order_id in timeout_timer.pending
+    assert order_id in (pending_payments.keys or ())
 
 
 async def test_a_reservation_on_another_partition_than_its_order_finds_no_token(

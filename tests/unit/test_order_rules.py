@@ -27,7 +27,15 @@ from models.events import (
     StockReleased,
     event_id,
 )
-from models.orders import SETTLED, CancelOrder, NewOrder, Order, OrderReply, PlaceOrder
+from models.orders import (
+    SETTLED,
+    CancelOrder,
+    NewOrder,
+    NudgeOrder,
+    Order,
+    OrderReply,
+    PlaceOrder,
+)
 from tests.unit.values import OPERATOR, PROCESSOR
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -415,3 +423,39 @@ def test_an_order_moves_only_along_the_sagas_arrows_whatever_comes(
         assert [change.status for change in order.history][-1] == order.status
         assert (order.status == "CANCELLED") == (confirmations == 1)
         assert order.status in SETTLED | {"PENDING", "RESERVED", "CANCELLING"}
+
+
+def nudge(order: Order) -> NudgeOrder:
+    return NudgeOrder(order_id=order.id, updated_at=order.updated_at)
+
+
+@pytest.mark.parametrize(
+    ("before", "said_again"),
+    [((), "ORDER.CREATED"), ((RESERVED,), "ORDER.CREATED"), ((CANCEL,), "ORDER.CANCEL_REQUESTED")],
+)
+def test_a_nudged_order_says_again_what_it_waits_on_and_changes_nothing(
+    before: tuple[Any, ...], said_again: str
+) -> None:
+    order, _ = run(placed(), *before)
+    assert order is not None
+
+    decision = core.decide(order, nudge(order), NOW)
+
+    assert [event.type for event in decision.events] == [said_again]
+    assert not decision.changed and decision.state == order
+
+
+def test_a_nudge_for_an_order_that_moved_since_or_settled_says_nothing() -> None:
+    order = placed()
+    moved, _ = run(order, RESERVED)
+    confirmed, _ = run(order, RESERVED, PAID)
+    assert moved is not None and confirmed is not None
+
+    stale = core.decide(
+        moved.model_copy(update={"updated_at": NOW + timedelta(1)}), nudge(moved), NOW
+    )
+    settled = core.decide(confirmed, nudge(confirmed), NOW)
+    unknown = core.decide(None, nudge(order), NOW)
+
+    assert stale.events == settled.events == unknown.events == ()
+    assert not (stale.changed or settled.changed or unknown.changed)

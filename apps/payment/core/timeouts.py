@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from models.payments import Payment, TimeOutPayment
 
 
-def pending_ids(payments: Iterable[Payment]) -> set[str]:
-    """The order ids of the payments still PENDING: all the timer need look at next time."""
-    return {payment.order_id for payment in payments if payment.status == "PENDING"}
+def is_pending(payment: Payment) -> bool:
+    """Whether `payment` waits on the processor: what the timer watches."""
+    return payment.status == "PENDING"
 
 
 def overdue(payments: Iterable[Payment], now: datetime, timeout: timedelta) -> list[TimeOutPayment]:
@@ -23,7 +23,7 @@ def overdue(payments: Iterable[Payment], now: datetime, timeout: timedelta) -> l
     return [
         TimeOutPayment(order_id=payment.order_id, charged_at=payment.charged_at)
         for payment in payments
-        if payment.status == "PENDING"
+        if is_pending(payment)
         and payment.charged_at is not None
         and now - payment.charged_at > timeout
     ]
