@@ -24,7 +24,8 @@ def test_happy_path__the_order_is_confirmed_the_stock_sold_and_the_payment_compl
     order = system.settled(placed["id"])
 
     assert order["status"] == "CONFIRMED"
-    assert statuses(order) == ["PENDING", "RESERVED", "CONFIRMED"]
+    # RESERVED is a step unless the payment's COMPLETED reached the order first (two topics).
+    assert statuses(order) in (["PENDING", "RESERVED", "CONFIRMED"], ["PENDING", "CONFIRMED"])
     assert (order["amount"], order["items"][0]["unit_price"]) == ("9.00", "4.50")
     assert order["payment_status"] == "COMPLETED"
     assert system.payment_of(placed["id"]).body["status"] == "COMPLETED"

@@ -172,7 +172,10 @@ def test_orders_placed_over_http_appear_and_move_through_their_states_without_a_
     row(page, confirmed).click()
     expect(page.locator("#details-id")).to_have_text(confirmed["id"])
     history = system.order.get(f"/orders/{confirmed['id']}").body["history"]
-    assert [change["status"] for change in history] == ["PENDING", "RESERVED", "CONFIRMED"]
+    # RESERVED is a step unless the payment's COMPLETED reached the order first: the two
+    # come on different topics, in either order, and the status only moves forward.
+    statuses = [change["status"] for change in history]
+    assert statuses in (["PENDING", "RESERVED", "CONFIRMED"], ["PENDING", "CONFIRMED"])
     shown = page.locator("#history li")
     expect(shown).to_have_count(len(history))
     for index, change in enumerate(history):
