@@ -71,6 +71,13 @@ class OrderFilter(Page):
         return self.status in (None, status)
 
 
+class OpenOrders(OrderFilter):
+    """The orders whose saga is under way, whatever their status (the nudge timer's)."""
+
+    def wants(self, status: OrderStatus) -> bool:
+        return status not in SETTLED
+
+
 class StatusCount(Model):
     """How many orders are in one status, over all workers (the saga page's counts)."""
 

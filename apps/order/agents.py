@@ -19,15 +19,14 @@ from faust.types import TP
 
 from apps.order import core
 from apps.order.app import app, feed, open_sagas, order_inputs_topic, orders, watch
-from apps.order.stalled import Nudges, is_open
+from apps.order.stalled import Nudges
 from apps.platform import metrics
 from apps.platform.decision import Decision
-from apps.platform.readiness import not_ready_reason
 from apps.platform.replies import reply_address
 from apps.platform.shell import apply, each_event
 from apps.platform.watched_rows import WatchedRows
 from models.base import utcnow
-from models.orders import SETTLED, Order, OrderFilter
+from models.orders import OpenOrders, Order
 
 logger = logging.getLogger(__name__)
 
@@ -55,15 +54,8 @@ def written(event: Any, order: Order) -> None:
     feed.publish(order)
 
 
-class OpenOrders(OrderFilter):
-    """The orders whose saga is under way, whatever their status: what the timer watches."""
-
-    def wants(self, status: Any) -> bool:
-        return status not in SETTLED
-
-
 #: The orders this worker owns whose saga is under way.
-open_orders: WatchedRows[Order] = WatchedRows(orders, OpenOrders(), is_open)
+open_orders: WatchedRows[Order] = WatchedRows(orders, OpenOrders())
 
 
 class NudgeTimer:
@@ -75,15 +67,13 @@ class NudgeTimer:
         self.nudges = Nudges()
 
     async def tick(self) -> None:
-        if not_ready_reason(app) is not None:
-            return
         rows = await open_orders.rows()
         if rows is None:
             return
-        stalled = {order.id: order for order in rows}
+        by_id = {order.id: order for order in rows}
         self.nudges, due = self.nudges.due(rows, utcnow(), self.after, self.payment_timeout)
         for nudge in due:
-            order = stalled[nudge.order_id]
+            order = by_id[nudge.order_id]
             # Not expected: a record of this saga was lost on the way (see `stalled`).
             logger.warning(
                 "order %s stalled %s since %s: nudged", order.id, order.status, order.updated_at

@@ -148,7 +148,7 @@ def _cancel(
     if order is None or cancel.customer_id not in (None, order.customer_id):
         return _refuse(None, reply_to, "NOT_FOUND", "no such order")
     if order.status == "CANCELLING":  # a repeat: answered alike, its request said again
-        requested = _cancel_requested(order, now, _asked(order, "CANCELLING"))
+        requested = _cancel_requested_again(order, now)
         return replace(answered(order, reply_to, OrderReply(order=order)), events=(requested,))
     if order.status not in CANCELLABLE:
         message = f"a {order.status} order cannot be cancelled"
@@ -168,7 +168,7 @@ def _nudge(order: Order, nudge: NudgeOrder, now: datetime) -> Decision[Order]:
     if order.status in SETTLED or order.updated_at != nudge.updated_at:
         return Decision(order)
     if order.status == "CANCELLING":
-        return Decision(order, events=(_cancel_requested(order, now, _asked(order, "CANCELLING")),))
+        return Decision(order, events=(_cancel_requested_again(order, now),))
     return Decision(order, events=(_created(order),))
 
 
@@ -181,9 +181,10 @@ def _cancel_requested(order: Order, now: datetime, by: Actor | None) -> OrderCan
     )
 
 
-def _asked(order: Order, status: str) -> Actor | None:
-    """Who asked for the order's move to `status`, if a request did."""
-    return next((change.by for change in order.history if change.status == status), None)
+def _cancel_requested_again(order: Order, now: datetime) -> OrderCancelRequested:
+    """The cancel request of a CANCELLING order, in the name of whoever asked for it."""
+    asked = next((change.by for change in order.history if change.status == "CANCELLING"), None)
+    return _cancel_requested(order, now, asked)
 
 
 def _finish_cancellation(before: Order, order: Order, now: datetime) -> Decision[Order]:

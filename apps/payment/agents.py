@@ -23,7 +23,6 @@ from apps.payment.core import payments as payment_rules
 from apps.payment.core import timeouts
 from apps.payment.gateway import GatewayResult, with_retries
 from apps.platform.decision import Decision
-from apps.platform.readiness import not_ready_reason
 from apps.platform.replies import reply_address
 from apps.platform.shell import apply, each_event
 from apps.platform.watched_rows import WatchedRows
@@ -75,9 +74,7 @@ async def make_gateway_request(event: Any) -> GatewayAnswered:
 
 
 #: The payments this worker owns that are PENDING: all the timeout timer looks at.
-pending_payments: WatchedRows[Payment] = WatchedRows(
-    payments, PaymentFilter(status="PENDING"), timeouts.is_pending
-)
+pending_payments: WatchedRows[Payment] = WatchedRows(payments, PaymentFilter(status="PENDING"))
 
 
 class TimeoutTimer:
@@ -92,8 +89,6 @@ class TimeoutTimer:
         self.asked = timeouts.TimeoutsAsked()
 
     async def tick(self) -> None:
-        if not_ready_reason(app) is not None:
-            return
         rows = await pending_payments.rows()
         if rows is None:
             return

@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from apps.order.stalled import Nudges
 from models.orders import NudgeOrder, Order
-from tests.unit.test_order_rules import NOW, placed
+from tests.unit.values import NOW
+from tests.unit.values import an_order as any_order
 
 AFTER = timedelta(seconds=30)
 
 
 def an_order(order_id: str, status: str = "PENDING") -> Order:
-    return placed().model_copy(update={"id": order_id, "status": status})
+    return any_order(id=order_id, status=status)
 
 
 def nudged(due: list[NudgeOrder]) -> list[str]:
