@@ -5,15 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from apps.order.stalled import Nudges
-from models.orders import NudgeOrder, Order
-from tests.unit.values import NOW
-from tests.unit.values import an_order as any_order
+from models.orders import NudgeOrder
+from tests.unit.values import NOW, an_order
 
 AFTER = timedelta(seconds=30)
-
-
-def an_order(order_id: str, status: str = "PENDING") -> Order:
-    return any_order(id=order_id, status=status)
 
 
 def nudged(due: list[NudgeOrder]) -> list[str]:
@@ -21,8 +16,12 @@ def nudged(due: list[NudgeOrder]) -> list[str]:
 
 
 def test_only_open_orders_unchanged_for_the_whole_while_are_nudged() -> None:
-    orders = [an_order("old"), an_order("reserved", "RESERVED"), an_order("done", "CONFIRMED")]
-    fresh = an_order("fresh").model_copy(update={"updated_at": NOW + timedelta(seconds=10)})
+    orders = [
+        an_order(id="old"),
+        an_order(id="reserved", status="RESERVED"),
+        an_order(id="done", status="CONFIRMED"),
+    ]
+    fresh = an_order(id="fresh", updated_at=NOW + timedelta(seconds=10))
 
     _, due = Nudges().due([*orders, fresh], NOW + AFTER, AFTER)
     _, early = Nudges().due(orders, NOW + AFTER - timedelta(seconds=1), AFTER)
@@ -33,7 +32,7 @@ def test_only_open_orders_unchanged_for_the_whole_while_are_nudged() -> None:
 
 
 def test_an_order_that_stays_stalled_is_nudged_again_after_twice_as_long_each_time() -> None:
-    order = an_order("stuck")
+    order = an_order(id="stuck")
     nudges, sent_at = Nudges(), []
 
     for second in range(30, 400):
@@ -44,7 +43,7 @@ def test_an_order_that_stays_stalled_is_nudged_again_after_twice_as_long_each_ti
 
 
 def test_an_order_that_moved_since_its_nudge_waits_the_whole_while_again() -> None:
-    order = an_order("slow")
+    order = an_order(id="slow")
     nudges, _ = Nudges().due([order], NOW + AFTER, AFTER)
     moved = order.model_copy(update={"updated_at": NOW + AFTER + timedelta(seconds=1)})
 
@@ -55,7 +54,7 @@ def test_an_order_that_moved_since_its_nudge_waits_the_whole_while_again() -> No
 
 
 def test_an_order_whose_payment_waits_on_the_processor_waits_its_timeout_besides() -> None:
-    waiting = an_order("waits", "RESERVED").model_copy(update={"payment_status": "PENDING"})
+    waiting = an_order(id="waits", status="RESERVED", payment_status="PENDING")
     timeout = timedelta(seconds=60)
 
     _, early = Nudges().due([waiting], NOW + AFTER + timeout - timedelta(seconds=1), AFTER, timeout)
@@ -65,9 +64,9 @@ def test_an_order_whose_payment_waits_on_the_processor_waits_its_timeout_besides
 
 
 def test_an_order_settled_or_gone_is_forgotten() -> None:
-    nudges, _ = Nudges().due([an_order("stuck")], NOW + AFTER, AFTER)
+    nudges, _ = Nudges().due([an_order(id="stuck")], NOW + AFTER, AFTER)
 
-    settled, due = nudges.due([an_order("stuck", "FAILED")], NOW + 2 * AFTER, AFTER)
+    settled, due = nudges.due([an_order(id="stuck", status="FAILED")], NOW + 2 * AFTER, AFTER)
     gone, _ = nudges.due([], NOW + 2 * AFTER, AFTER)
 
     assert due == [] and not settled.nudged and not gone.nudged
