@@ -23,7 +23,7 @@ from web import access
 from web.kit import pages
 from web.kit.auth import grant_of
 from web.kit.base import ServiceView, path_id
-from web.kit.commands import Refusals, new_id, send_command
+from web.kit.commands import Refusals, answer_in, new_id, send_command
 from web.kit.errors import Conflict, GatewayTimeout, NotFound
 from web.kit.openapi import Operation
 
@@ -40,8 +40,7 @@ REFUSALS: Refusals = {
 async def send(command: CreateProduct | UpdateProduct | AddStock | RemoveStock) -> Product:
     """Have the stock agent apply `command`; its product, or the rejection as an error."""
     reply = await send_command(app, command, StockReply, REFUSALS)
-    assert reply.product is not None
-    return reply.product
+    return answer_in(reply.product, command)
 
 
 def command_fields(request: Request, product_id: str) -> dict[str, object]:

@@ -26,7 +26,7 @@ from web import access
 from web.kit import pages
 from web.kit.auth import grant_of
 from web.kit.base import ServiceView, path_id
-from web.kit.commands import Refusals, new_id, send_command
+from web.kit.commands import Refusals, answer_in, new_id, send_command
 from web.kit.errors import BadRequest, Conflict, GatewayTimeout, NotFound, Overloaded
 from web.kit.openapi import Operation
 
@@ -53,9 +53,10 @@ def order_details(reply: OrderReply) -> list[object]:
     return [reply.order.public()] if reply.order is not None else []
 
 
-async def send(command: PlaceOrder | CancelOrder) -> OrderReply:
-    """Have the order agent apply `command`; its answer, or its refusal as an error."""
-    return await send_command(app, command, OrderReply, REFUSALS, details=order_details)
+async def send(command: PlaceOrder | CancelOrder) -> Order:
+    """Have the order agent apply `command`; the order, or its refusal as an error."""
+    reply = await send_command(app, command, OrderReply, REFUSALS, details=order_details)
+    return answer_in(reply.order, command)
 
 
 def order_id(request: Request, customer_id: str) -> str:
@@ -100,11 +101,8 @@ class Orders(ServiceView):
             issued_at=utcnow(),
             requested_by=grant.asker,
         )
-        reply = await send(command)
-        assert reply.order is not None
-        return self.json(
-            reply.order.public(), status=201, headers={"Location": f"/orders/{reply.order.id}"}
-        )
+        order = await send(command)
+        return self.json(order.public(), status=201, headers={"Location": f"/orders/{order.id}"})
 
 
 @app.page("/orders/{order_id}")
@@ -141,6 +139,5 @@ class OrderById(ServiceView):
             requested_by=grant.asker,
             customer_id=grant.customer,
         )
-        reply = await send(command)
-        assert reply.order is not None
-        return self.json(reply.order.public(), status=202)
+        order = await send(command)
+        return self.json(order.public(), status=202)

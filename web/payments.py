@@ -22,7 +22,7 @@ from web import access
 from web.kit import pages
 from web.kit.auth import grant_of
 from web.kit.base import ServiceView, path_id
-from web.kit.commands import Refusals, send_command
+from web.kit.commands import Refusals, answer_in, send_command
 from web.kit.errors import Conflict, GatewayTimeout, NotFound
 from web.kit.openapi import Operation
 
@@ -40,8 +40,7 @@ REFUSALS: Refusals = {
 async def send(command: Prepay | ChangePaymentStatus) -> Payment:
     """Have the payment agent apply `command`; the payment, or the refusal as an error."""
     reply = await send_command(app, command, PaymentReply, REFUSALS)
-    assert reply.payment is not None
-    return reply.payment
+    return answer_in(reply.payment, command)
 
 
 @app.page("/payments")

@@ -18,7 +18,7 @@ from models.reservations import (
 )
 from web.kit.auth import grant_of
 from web.kit.base import ServiceView, path_id
-from web.kit.commands import Refusals, send_command
+from web.kit.commands import Refusals, answer_in, send_command
 from web.kit.errors import Conflict, GatewayTimeout, NotFound
 from web.kit.openapi import Operation
 
@@ -33,8 +33,7 @@ REFUSALS: Refusals = {
 async def send(command: ReserveStock | ReleaseReservation) -> Reservation:
     """Have the reservation agent settle `command`; the reservation, or why not."""
     reply = await send_command(app, command, ReservationReply, REFUSALS)
-    assert reply.reservation is not None
-    return reply.reservation
+    return answer_in(reply.reservation, command)
 
 
 @app.page("/reservations")

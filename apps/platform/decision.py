@@ -35,6 +35,17 @@ class Decision(Generic[State]):
     replies: tuple[Reply, ...] = ()
 
 
+class NoState(RuntimeError):
+    """A decision its caller relies on to keep a state keeps none: a bug in a core."""
+
+
+def state_of(decision: Decision[State]) -> State:
+    """The state `decision` keeps, which its caller knows it has (else `NoState`)."""
+    if decision.state is None:
+        raise NoState(f"expected a state, got {decision!r}")
+    return decision.state
+
+
 def answered(state: State | None, reply_to: ReplyAddress | None, reply: Model) -> Decision[State]:
     """Change nothing; answer `reply` to the caller at `reply_to`, if there is one."""
     return Decision(state, replies=((reply_to, reply),) if reply_to is not None else ())

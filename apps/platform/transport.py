@@ -25,9 +25,18 @@ Seven workarounds live here, the first two measured in BROKER.md:
 * After a rebalance Faust seeks each partition back to its committed offset, but
   aiokafka leaves a partition with nothing (or 0) committed where it is, which can
   be past records Faust fetched and dropped. Such partitions go back to their start.
-* Faust commits past a record that was never acknowledged when it is the first one
-  after the committed offset (an off-by-one). A commit now waits for that record, so
-  a record lost inside the worker is redelivered at the next rebalance, not skipped.
+* A fetcher handing a record over when a revoke stops the flow notes it as read after
+  the revoke forgot the partition's read offset; after the rebalance the records
+  re-fetched below it were dropped as read, though the revoke had thrown them away
+  unhandled. A stream partition's read offset is now set by its seek alone
+  (`ReadOffsets`).
+* Faust commits past a record that was never acknowledged: when it is the first one
+  after the committed offset (an off-by-one), when it lies in a hole the fetcher
+  skipped (Faust takes every hole for compaction or transaction markers, which these
+  streams never have), and between a revoke and its seek (the committed offset is not
+  known then). A commit now covers acknowledged records only, from the committed
+  offset (or the partition's start) on, so a record lost inside the worker is handled
+  again at the next rebalance, never skipped.
 
 On Apache Kafka the first two are harmless (a fetch reports the same end offset), and
 the others mend Faust itself, on any broker.
@@ -39,8 +48,9 @@ producer is handed, the requests of both clients, and the consumer thread's wake
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import aiokafka
@@ -49,6 +59,8 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
 from apps.platform import wire_counts
+
+logger = logging.getLogger(__name__)
 
 #: How long to wait for the fetch that reveals a partition's true end.
 HIGHWATER_FETCH_TIMEOUT_S = 10.0
@@ -140,29 +152,111 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     async def seek_to_committed(self) -> Mapping[TP, int]:
         return await self.call_thread(self._seek_to_committed_or_start)
 
-    async def _seek_to_committed_or_start(self) -> Mapping[TP, int]:
+    async def _seek_to_committed_or_start(self) -> Mapping[TP, int | None]:
+        """Seek every partition to its committed offset, and each stream partition with
+        nothing committed to its start; where each now stands (None: a changelog's)."""
         consumer = self._ensure_consumer()
-        committed: Mapping[TP, int] = await consumer.seek_to_committed()
+        committed: Mapping[TP, int | None] = await consumer.seek_to_committed()
         # Only the streams' partitions: a changelog is never committed, and a standby
         # sent back to its start would read it all again.
         acked = self.app.topics.acks_enabled_for
         uncommitted = [tp for tp, offset in committed.items() if not offset and acked(tp.topic)]
-        if uncommitted:
-            await consumer.seek_to_beginning(*uncommitted)
-        return committed
+        if not uncommitted:
+            return committed
+        starts: Mapping[TP, int] = await consumer.beginning_offsets(uncommitted)
+        for tp, start in starts.items():
+            consumer.seek(tp, start)
+        return {**committed, **starts}
+
+
+class ReadOffsets(dict[TP, int | None]):
+    """Faust's read offsets (per partition, the last record handed on), in which only a
+    seek sets a stream partition's after its revoke.
+
+    Faust drops a fetched record below its partition's read offset as read already. The
+    revoke forgets the read offsets, but a fetcher in the middle of handing a record
+    over when the revoke stops the flow notes it as read afterwards, while the records
+    queued below it were thrown away unhandled; fetched again after the rebalance, they
+    were dropped. Now, from a stream partition's revoke until its next seek, its read
+    offset is unknown (None) and nothing fetched is dropped: a record may come twice,
+    which every handler takes as the repeat it is.
+    """
+
+    def __init__(self, is_stream: Callable[[TP], bool]) -> None:
+        super().__init__()
+        self._is_stream = is_stream
+        self._sought: set[TP] = set()
+
+    def __missing__(self, tp: TP) -> None:
+        return None  # as Faust's defaultdict, without keeping the key
+
+    def __setitem__(self, tp: TP, offset: int | None) -> None:
+        if tp in self._sought or not self._is_stream(tp):
+            super().__setitem__(tp, offset)
+
+    def sought(self, tp: TP) -> bool:
+        """Whether `tp` was sought since its last revoke (always, for a changelog)."""
+        return tp in self._sought or not self._is_stream(tp)
+
+    def revoke(self, partitions: Iterable[TP]) -> None:
+        for tp in partitions:
+            self._sought.discard(tp)
+            self.pop(tp, None)
+
+    def seek(self, positions: Mapping[TP, int | None]) -> None:
+        """The partitions were sought to `positions`: the next record read is there."""
+        for tp, offset in positions.items():
+            self._sought.add(tp)
+            super().__setitem__(tp, offset if offset is not None and offset >= 0 else None)
 
 
 class Consumer(faust_aiokafka.Consumer):
+    """Faust's aiokafka consumer, which commits acknowledged records only."""
+
+    _read_offset: ReadOffsets
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._read_offset = ReadOffsets(lambda tp: self.app.topics.acks_enabled_for(tp.topic))
+
     def _new_consumer_thread(self) -> ConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        self._read_offset.revoke(revoked)
+        await super().on_partitions_revoked(revoked)
+
+    async def perform_seek(self) -> None:
+        """Seek each partition to its committed offset (a stream partition with none to
+        its start): from there its records are read, and its commits resume."""
+        positions = await self.seek_to_committed()
+        self._read_offset.seek(positions)
+        self._committed_offset.update(
+            {tp: offset for tp, offset in positions.items() if offset is not None}
+        )
+
     def _new_offset(self, tp: TP) -> int | None:
-        """The offset to commit for `tp`: none while the next record is unacknowledged."""
+        """The offset to commit for `tp`: past acknowledged records only, or none."""
+        if not self._read_offset.sought(tp):
+            return None  # between its revoke and its seek: where its commit stands is unknown
         acked, committed = self._acked[tp], self._committed_offset[tp]
-        if acked and committed is not None and min(acked) > committed and not self._gap[tp]:
-            return None
-        offset: int | None = super()._new_offset(tp)
+        if acked and committed is not None and min(acked) > committed:
+            return None  # the record at the committed offset is not acknowledged yet
+        offset: int | None = super()._new_offset(tp)  # no hole is filled in: see `_add_gap`
         return offset
+
+    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        # Faust would count a hole in the offsets fetched as acknowledged, for compaction
+        # and transaction markers leave such holes. The streams here have neither, so the
+        # records in a hole were skipped, or handed on before a seek: the commit waits
+        # until each of them is acknowledged.
+        logger.info(
+            "%s[%s]: offsets %s to %s came out of order; none is committed unacknowledged",
+            tp.topic,
+            tp.partition,
+            offset_from,
+            offset_to - 1,
+        )
 
 
 class Producer(faust_aiokafka.Producer):

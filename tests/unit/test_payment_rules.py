@@ -238,12 +238,21 @@ def test_a_payment_pending_too_long_fails_with_timeout() -> None:
     assert history.events[-1] == "PAYMENT.FAIL"
 
 
-def test_a_timeout_for_an_earlier_charge_or_a_settled_payment_changes_nothing() -> None:
+def test_a_timeout_of_a_settled_payment_changes_nothing() -> None:
     history = History().created().reserved().gateway("CAPTURED")
+
+    history.feed(TimeOutPayment(order_id="o1", charged_at=history.payment.charged_at))
+
+    assert history.status == "COMPLETED"
+
+
+def test_a_timeout_for_an_earlier_charge_of_a_payment_still_pending_changes_nothing() -> None:
+    history = History().created("tok_pending").reserved().gateway("PENDING")
+    before = history.payment
 
     history.feed(TimeOutPayment(order_id="o1", charged_at=NOW - timedelta(hours=1)))
 
-    assert history.status == "COMPLETED"
+    assert history.status == "PENDING" and history.payment == before
 
 
 def test_a_cancel_before_any_payment_leaves_a_tombstone__later_ones_charge_nothing() -> None:

@@ -1,19 +1,32 @@
-"""What Faust got wrong at a rebalance, mended: nothing fetched is thrown away or skipped."""
+"""What Faust got wrong at a rebalance, mended: nothing fetched is thrown away or skipped,
+and no commit passes a record that was not acknowledged.
+
+The consumer here is the services' own (`apps.platform.transport.Consumer`), run through
+Faust's own fetch loop (`_drain_messages` and `getmany`); only what the consumer thread
+would fetch from the broker, and where a seek finds the committed offsets, are scripted.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Iterable
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
-from aiokafka.structs import TopicPartition
+from aiokafka.structs import ConsumerRecord, TopicPartition
 from faust.types import TP
 from mode.utils.queues import FlowControlQueue
 
 from apps.inventory import app
 from apps.platform.app import SteadyFlowControl
-from apps.platform.transport import ConsumerThread
+from apps.platform.transport import Consumer, ConsumerThread, ReadOffsets
 
-PARTITION = TP("ORDER.CREATED", 3)
+STREAM = "ORDER.CREATED"
+PARTITION = TP(STREAM, 3)
+CHANGELOG = TP("inventory-service-products-changelog", 3)
+#: Enough turns of the event loop for every task to run until it waits on something.
+TURNS = 50
 
 
 async def test_a_resume_after_a_suspension_empties_the_stream_buffers() -> None:
@@ -37,51 +50,263 @@ async def test_a_second_resume_keeps_what_was_fetched_since_the_first() -> None:
     assert buffer.get_nowait() == "fetched for the new assignment"
 
 
-async def test_no_offset_is_committed_past_a_record_not_yet_acknowledged(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    consumer = app.consumer
-    monkeypatch.setitem(consumer._committed_offset, PARTITION, 4)
-    # the record at offset 4 was lost on the way
-    monkeypatch.setitem(consumer._acked, PARTITION, [5, 6, 7])
+def read_offsets() -> ReadOffsets:
+    return ReadOffsets(lambda tp: tp.topic == STREAM)
 
-    assert consumer._new_offset(PARTITION) is None
+
+def test_a_read_offset_noted_after_its_partitions_revoke_is_not_believed() -> None:
+    offsets = read_offsets()
+    offsets.seek({PARTITION: 10})
+    offsets.revoke([PARTITION])
+
+    # the fetcher, in the middle of handing record 12 over when the flow stopped
+    offsets[PARTITION] = 12
+
+    assert offsets[PARTITION] is None and not offsets.sought(PARTITION)
+
+
+def test_a_seek_sets_the_read_offset_and_the_fetcher_moves_it_on() -> None:
+    offsets = read_offsets()
+
+    offsets.seek({PARTITION: 10})
+    offsets[PARTITION] = 11
+
+    assert offsets[PARTITION] == 11 and offsets.sought(PARTITION)
+
+
+def test_a_changelogs_read_offsets_are_faust_s_as_they_were() -> None:
+    offsets = read_offsets()
+
+    offsets[CHANGELOG] = 7
+
+    assert offsets[CHANGELOG] == 7 and offsets.sought(CHANGELOG)
+
+
+class Broker:
+    """What the consumer thread would fetch, batch by batch, and where a seek lands."""
+
+    def __init__(self, committed: int) -> None:
+        self.committed = committed
+        self.batches: asyncio.Queue[list[int]] = asyncio.Queue()
+
+    def fetch(self, *offsets: int) -> None:
+        self.batches.put_nowait(list(offsets))
+
+    async def getmany(self, active_partitions: Any, timeout: float) -> dict[TP, list[Any]]:  # noqa: ASYNC109 - Faust names it
+        offsets = await self.batches.get()
+        return {PARTITION: [record(offset) for offset in offsets]}
+
+    async def seek_to_committed(self) -> dict[TP, int]:
+        return {PARTITION: self.committed}
+
+
+def record(offset: int) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord(
+        topic=STREAM,
+        partition=PARTITION.partition,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=b'"o-1"',
+        value=b"{}",
+        checksum=None,
+        serialized_key_size=5,
+        serialized_value_size=2,
+        headers=(),
+    )
+
+
+class Agents:
+    """The streams a record is handed to: a buffer that may be full, emptied at a revoke."""
+
+    def __init__(self) -> None:
+        self.buffered: list[Any] = []
+        self.handled: set[int] = set()
+        self.full_at: int | None = None
+        self.blocked = asyncio.Event()
+
+    async def deliver(self, message: Any) -> None:
+        if message.offset == self.full_at:
+            self.full_at = None
+            self.blocked.set()
+            await asyncio.Future()  # until the revoke stops the flow
+        self.buffered.append(message)
+
+    def handle_all(self, consumer: Consumer) -> None:
+        for message in self.buffered:
+            self.handled.add(message.offset)
+            consumer.ack(message)
+        self.buffered.clear()
+
+
+@pytest.fixture
+async def consumer(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Consumer]:
+    """The services' consumer, not started: partitions of STREAM are acknowledged."""
+    monkeypatch.setattr(app.topics, "acks_enabled_for", lambda topic: topic == STREAM)
+
+    async def rebalanced(*args: Any) -> None:
+        pass
+
+    consumer = Consumer(
+        app.transport,
+        callback=lambda message: asyncio.sleep(0),
+        on_partitions_revoked=rebalanced,
+        on_partitions_assigned=rebalanced,
+        loop=asyncio.get_running_loop(),
+    )
+    yield consumer
+    consumer._thread.thread_loop.close()  # made with the consumer, never started
+
+
+def committable(consumer: Consumer) -> int | None:
+    """The offset a commit of PARTITION would send now, if any."""
+    return consumer._filter_committable_offsets([PARTITION]).get(PARTITION)
+
+
+async def sought(consumer: Consumer, committed: int) -> Consumer:
+    consumer.seek_to_committed = Broker(committed).seek_to_committed  # type: ignore[method-assign]
+    await consumer.perform_seek()
+    return consumer
+
+
+async def turns() -> None:
+    for _ in range(TURNS):
+        await asyncio.sleep(0)
+
+
+async def test_records_thrown_away_at_a_revoke_are_handled_after_it_and_none_is_committed_unhandled(
+    consumer: Consumer,
+) -> None:
+    broker, agents = Broker(committed=10), Agents()
+    fetcher = SimpleNamespace(_stopped=asyncio.Event())
+    consumer.callback = agents.deliver
+    consumer._getmany = broker.getmany  # type: ignore[method-assign]
+    consumer.seek_to_committed = broker.seek_to_committed  # type: ignore[method-assign]
+    consumer.highwater = lambda tp: 100  # type: ignore[method-assign]
+    await consumer.on_partitions_assigned({PARTITION})
+    await consumer.perform_seek()
+    drain = asyncio.ensure_future(consumer._drain_messages(fetcher))
+    try:
+        # 10 and 11 wait in the agents' buffer, the buffer is full when 12 comes ...
+        agents.full_at = 12
+        broker.fetch(10, 11, 12, 13)
+        await agents.blocked.wait()
+        # ... and the revoke stops the flow and empties the buffers, as Faust's app does.
+        consumer.stop_flow()
+        agents.buffered.clear()
+        await consumer.on_partitions_revoked({PARTITION})
+        await turns()
+        # The partition comes back: fetched again from the committed offset while the
+        # changelogs are read, then sought, then read on.
+        await consumer.on_partitions_assigned({PARTITION})
+        consumer.resume_flow()
+        broker.fetch(10, 11, 12, 13)
+        await turns()
+        await consumer.perform_seek()
+        broker.fetch(14, 15)
+        await turns()
+        agents.handle_all(consumer)
+
+        offset = committable(consumer)
+    finally:
+        fetcher._stopped.set()
+        consumer.stop_flow()
+        drain.cancel()
+
+    assert offset is not None
+    assert set(range(broker.committed, offset)) <= agents.handled  # none committed unhandled
+    assert offset == 16  # and every record handled
+
+
+async def test_no_offset_is_committed_past_a_record_not_yet_acknowledged(
+    consumer: Consumer,
+) -> None:
+    await sought(consumer, committed=4)
+    # the record at offset 4 was lost on the way
+    acknowledge(consumer, 5, 6, 7)
+
+    assert committable(consumer) is None
 
 
 async def test_acknowledged_records_from_the_committed_offset_on_are_committed(
-    monkeypatch: pytest.MonkeyPatch,
+    consumer: Consumer,
 ) -> None:
-    consumer = app.consumer
-    monkeypatch.setitem(consumer._committed_offset, PARTITION, 4)
-    monkeypatch.setitem(consumer._acked, PARTITION, [4, 5, 7])
+    await sought(consumer, committed=4)
+    acknowledge(consumer, 4, 5, 7)
 
-    assert consumer._new_offset(PARTITION) == 6
+    assert committable(consumer) == 6
+
+
+async def test_a_hole_the_fetcher_skipped_is_not_committed_as_acknowledged(
+    consumer: Consumer,
+) -> None:
+    await sought(consumer, committed=10)
+    acknowledge(consumer, 10, 14, 15)
+
+    await consumer._add_gap(PARTITION, 11, 14)  # 11 to 13 never reached an agent
+
+    assert committable(consumer) == 11
+    consumer._committed_offset[PARTITION] = 11
+    assert committable(consumer) is None
+
+
+async def test_nothing_is_committed_between_a_revoke_and_the_seek_after_it(
+    consumer: Consumer,
+) -> None:
+    await sought(consumer, committed=10)
+    await consumer.on_partitions_revoked({PARTITION})
+    # an agent ends a record after the revoke, or the records were fetched before the seek
+    acknowledge(consumer, 10, 11)
+
+    assert committable(consumer) is None
+    await sought(consumer, committed=10)
+    assert committable(consumer) == 12
+
+
+async def test_a_partition_with_nothing_committed_commits_from_its_first_record(
+    consumer: Consumer,
+) -> None:
+    await sought(consumer, committed=0)  # its start, where the seek sent it
+    acknowledge(consumer, 1, 2)
+
+    assert committable(consumer) is None
+    acknowledge(consumer, 0)
+    assert committable(consumer) == 3
+
+
+def acknowledge(consumer: Consumer, *offsets: int) -> None:
+    for offset in offsets:
+        consumer.ack(consumer._to_message(PARTITION, record(offset)))
 
 
 class SeekRecorder:
     """An aiokafka consumer as far as seeking goes: offsets committed, seeks made."""
 
-    def __init__(self, committed: dict[TopicPartition, int | None]) -> None:
+    def __init__(self, committed: dict[TopicPartition, int | None], start: int) -> None:
         self.committed = committed
-        self.sent_to_start: list[TopicPartition] = []
+        self.start = start
+        self.sought: dict[TopicPartition, int] = {}
 
     async def seek_to_committed(self) -> dict[TopicPartition, int | None]:
         return self.committed
 
-    async def seek_to_beginning(self, *partitions: TopicPartition) -> None:
-        self.sent_to_start += partitions
+    async def beginning_offsets(self, partitions: Iterable[TopicPartition]) -> dict[Any, int]:
+        return {tp: self.start for tp in partitions}
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.sought[partition] = offset
 
 
 async def test_stream_partitions_with_nothing_committed_go_back_to_their_start() -> None:
-    never, at_zero, at_five = (TopicPartition("ORDER.CREATED", n) for n in range(3))
-    changelog = TopicPartition("order-service-orders-changelog", 0)
-    recorder = SeekRecorder({never: None, at_zero: 0, at_five: 5, changelog: None})
+    never, at_zero, at_five = (TopicPartition(STREAM, n) for n in range(3))
+    changelog = TopicPartition(CHANGELOG.topic, 0)
+    recorder = SeekRecorder({never: None, at_zero: 0, at_five: 5, changelog: None}, start=2)
     thread = SimpleNamespace(
         _ensure_consumer=lambda: recorder,
-        app=SimpleNamespace(topics=SimpleNamespace(acks_enabled_for=lambda t: t == never.topic)),
+        app=SimpleNamespace(topics=SimpleNamespace(acks_enabled_for=lambda t: t == STREAM)),
     )
 
-    committed = await ConsumerThread._seek_to_committed_or_start(thread)  # type: ignore[arg-type]
+    positions = await ConsumerThread._seek_to_committed_or_start(thread)  # type: ignore[arg-type]
 
-    assert recorder.sent_to_start == [never, at_zero]
-    assert committed == recorder.committed
+    assert recorder.sought == {never: 2, at_zero: 2}
+    assert positions == {never: 2, at_zero: 2, at_five: 5, changelog: None}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from apps.inventory.core import messages, reservations
 from models.actors import Actor
 from models.base import ReplyAddress
@@ -14,10 +16,11 @@ from models.reservations import (
     LineGranted,
     LineReleased,
     ReleaseReservation,
+    ReservationLine,
     ReserveStock,
 )
 from tests.unit.saga_world import NOW, World, cancelled, failed, paid, refunded
-from tests.unit.values import OPERATOR
+from tests.unit.values import OPERATOR, a_reservation
 
 
 def shop(**stock_levels: int) -> World:
@@ -332,3 +335,11 @@ def test_an_order_under_the_id_of_a_manual_hold_is_rejected_and_leaves_the_hold_
         "REJECTED",
         "RESERVATION_EXISTS",
     )
+
+
+def test_a_saga_reservation_with_an_unpriced_line_is_never_announced_reserved() -> None:
+    unpriced = ReservationLine(product_id="p1", quantity=2, status="GRANTED")
+    reservation = a_reservation(source="saga", lines=(unpriced,))
+
+    with pytest.raises(messages.UnpricedReservation):
+        messages.facts(reservation, NOW)

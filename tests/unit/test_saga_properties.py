@@ -1,5 +1,6 @@
 """Whatever the interleaving, redeliveries, failing handlers, cancels, callbacks and timeouts,
-the saga across the three cores never oversells, and every order ends as its payment did."""
+the saga across the three cores never oversells, a cancellation ends only once the stock is
+back, and every order ends as its payment did."""
 
 from __future__ import annotations
 
@@ -185,6 +186,18 @@ class TheWholeSaga(RuleBasedStateMachine):
             assert statuses[0] == "PENDING", (order_id, statuses)
             steps = set(pairwise(statuses))
             assert steps <= ARROWS, (order_id, statuses, steps - ARROWS)
+
+    @invariant()
+    def a_cancellation_ends_only_once_the_stock_is_back(self) -> None:
+        for order_id, order in self.saga.orders.items():
+            if order.status != "CANCELLED":
+                continue
+            # Released (a refund's units returned too), or rejected: nothing held or sold.
+            reservation = self.saga.reservations.get(order_id)
+            assert reservation is not None, order_id
+            assert reservation.status in {"RELEASED", "REJECTED"}, (order_id, reservation)
+            held = [p.id for p in self.saga.products.values() if order_id in p.holds]
+            assert not held, (order_id, held)
 
     # -- what holds once everything is delivered ----------------------------------------
 

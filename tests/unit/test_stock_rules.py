@@ -268,12 +268,26 @@ def test_committing_a_hold_sells_it_and_returning_it_puts_it_back() -> None:
     assert balanced(sold) and balanced(returned)
 
 
-def test_a_replayed_command_at_an_old_position_changes_nothing() -> None:
+def test_a_command_replayed_at_a_position_applied_before_changes_nothing() -> None:
     product = created(5)
     add = AddStock(**rest_fields(), quantity=1)
-    once = core.decide(product, add, position=100)
-    assert once.state is not None
+    once = core.decide(product, add, position=product.position + 1)
+    assert once.changed and once.state is not None
+    applied = once.state
 
-    replayed = core.decide(once.state, add.model_copy(update={"command_id": "other"}), position=100)
+    # The stock topic read again from an earlier offset: the same position, and an older one.
+    for position in (applied.position, product.position):
+        replay = add.model_copy(update={"command_id": f"read-again-at-{position}"})
+        replayed = core.decide(applied, replay, position=position)
+        assert not replayed.changed and replayed.state == applied, position
 
-    assert not replayed.changed and replayed.state == once.state
+
+def test_a_refund_puts_back_no_more_than_was_sold() -> None:
+    held = handle(created(5), hold("o1", 2)).state
+    sold = handle(held, CommitStock(**command_fields(), order_id="o1")).state
+    refund = ReleaseStock(**command_fields(), order_id="o1", quantity=3, sold=True)
+
+    returned = handle(sold, refund).state
+
+    assert returned is not None and (returned.available, returned.sold) == (5, 0)
+    assert balanced(returned)

@@ -18,6 +18,7 @@ from web.kit.errors import ApiError, GatewayTimeout
 logger = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=BaseModel)
+T = TypeVar("T")
 
 
 def new_id() -> str:
@@ -64,3 +65,14 @@ async def send_command(
         kind, code = refusals[reply.error]
         raise kind(reply.message or reply.error, code=code, details=details(reply))
     return reply
+
+
+class IncompleteReply(RuntimeError):
+    """An agent's reply that states no refusal and carries no answer either: a bug."""
+
+
+def answer_in(value: T | None, command: Model) -> T:
+    """What the owning agent answered `command` with, from a reply that refused nothing."""
+    if value is None:
+        raise IncompleteReply(f"the reply to {type(command).__name__} carries no answer")
+    return value

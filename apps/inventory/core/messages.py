@@ -71,9 +71,15 @@ def _status_update(
     )
 
 
+class UnpricedReservation(ValueError):
+    """A reservation to announce as RESERVED has a line without a price: a bug, since a
+    line is priced when it is granted, and the payment would charge the wrong amount."""
+
+
 def _reserved(reservation: Reservation, now: datetime) -> InventoryReserved:
     amount = reservation.amount
-    assert amount is not None
+    if amount is None:
+        raise UnpricedReservation(f"reservation {reservation.order_id!r} has an unpriced line")
     return InventoryReserved(
         event_id=event_id(reservation.order_id, "INVENTORY.RESERVED"),
         order_id=reservation.order_id,

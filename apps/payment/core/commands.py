@@ -8,7 +8,7 @@ from datetime import datetime
 
 from apps.payment.core.messages import refund_request
 from apps.payment.core.transitions import captured, charge, failed, new_payment, refund, repeat
-from apps.platform.decision import Decision, addresses, answered
+from apps.platform.decision import Decision, addresses, answered, state_of
 from models.base import ReplyAddress, updated
 from models.payments import Asked, ChangePaymentStatus, Payment, PaymentReply, Prepay
 
@@ -73,8 +73,7 @@ def change_status(
             message = f"a {payment.status} payment cannot become {change.status}"
             refusal = PaymentReply(payment=payment, error="NOT_ALLOWED", message=message)
             return answered(payment, reply_to, refusal)
-    assert decision.state is not None
-    return replace(decision, replies=_replies(decision.state, reply_to))
+    return replace(decision, replies=_replies(state_of(decision), reply_to))
 
 
 def _replies(

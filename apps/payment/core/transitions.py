@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -45,9 +44,10 @@ def settle_prepayment(payment: Payment, now: datetime) -> Decision[Payment]:
     """A captured prepayment meets its reservation: enough settles the saga, less fails it."""
     if (payment.prepaid or Decimal(0)) >= (payment.amount or Decimal(0)):
         return Decision(payment, changed=True, events=facts(payment, now))
-    failing = failed(payment, PREPAYMENT_TOO_LOW, now)
-    assert failing.state is not None
-    return replace(failing, commands=(refund_request(failing.state),))
+    failing = updated(payment, now, status="FAILED", reason=PREPAYMENT_TOO_LOW)
+    return Decision(
+        failing, changed=True, events=facts(failing, now), commands=(refund_request(failing),)
+    )
 
 
 def failed(payment: Payment, reason: str, now: datetime) -> Decision[Payment]:
