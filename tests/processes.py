@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiokafka
 from aiokafka.partitioner import murmur2
@@ -89,6 +89,8 @@ class Broker:
     log: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    #: Every broker started and not yet stopped (what `tests.losses` reads).
+    running: ClassVar[list[Broker]] = []
 
     @property
     def url(self) -> str:
@@ -101,9 +103,11 @@ class Broker:
             )
         process = self.process
         wait_until_listening(HOST, self.port, timeout=30, alive=lambda: process.poll() is None)
+        Broker.running.append(self)
         return self
 
     def stop(self) -> None:
+        Broker.running[:] = [broker for broker in Broker.running if broker is not self]
         if self.process is not None:
             stop_process(self.process)
 

@@ -10,6 +10,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 import topics
 from apps.cli import control
 from tests.e2e.conftest import System
@@ -68,8 +70,11 @@ def test_the_broker_paused_past_the_session_timeout_loses_no_order(
 
 #: Not JSON, JSON of no message's shape, and a message of a type nobody knows.
 POISON = (b"{not json", b"{}", b'{"type": "NO.SUCH_EVENT", "order_id": "poison"}')
+#: The dead letters they make: each poison, once by each reader of each topic.
+POISONED = sum(len(spec.readers) for spec in topics.ALL) * len(POISON)
 
 
+@pytest.mark.dead_letters(POISONED)
 def test_poison_on_every_topic_is_dead_lettered_once_by_each_reader(
     oms_up: tuple[System, Path], report: list[Row]
 ) -> None:
