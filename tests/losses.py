@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import aiokafka
@@ -50,7 +51,9 @@ class Ledger:
 
     def look(self) -> Tally:
         """The tally of everything written to the broker until now."""
-        asyncio.run(self._read_on())
+        # In a thread of its own: a test may run inside an event loop (Playwright's).
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            thread.submit(asyncio.run, self._read_on()).result()
         return self.tally
 
     async def _read_on(self) -> None:
