@@ -1,6 +1,6 @@
 """The Faust transport, adjusted for Tansu, for routed reads, and so no record is skipped.
 
-Seven workarounds live here, the first two measured in BROKER.md:
+Eight workarounds live here, the first two measured in BROKER.md:
 
 * Faust's aiokafka driver hard-codes `fetch_max_wait_ms=1500`; Tansu does not wake
   a parked fetch when data arrives, so every hop costs a quarter of it. The consumer
@@ -170,8 +170,8 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 class ReadOffsets(dict[TP, int | None]):
-    """Faust's read offsets (per partition, the last record handed on), in which only a
-    seek sets a stream partition's after its revoke.
+    """Faust's read offsets (per partition, the last record handed on); once a stream
+    partition is revoked, only its next seek sets its read offset again.
 
     Faust drops a fetched record below its partition's read offset as read already. The
     revoke forgets the read offsets, but a fetcher in the middle of handing a record
