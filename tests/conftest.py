@@ -30,8 +30,8 @@ def level_of(item: pytest.Item) -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if level_of(item) in LEVELS:
-            item.add_marker(level_of(item))
+        if (level := level_of(item)) in LEVELS:
+            item.add_marker(level)
 
 
 @pytest.hookimpl(wrapper=True)

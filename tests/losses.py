@@ -37,6 +37,9 @@ class Tally:
     nudges: int = 0
     dead_letters: int = 0
 
+    def __add__(self, more: Tally) -> Tally:
+        return Tally(self.nudges + more.nudges, self.dead_letters + more.dead_letters)
+
     def __sub__(self, before: Tally) -> Tally:
         return Tally(self.nudges - before.nudges, self.dead_letters - before.dead_letters)
 
@@ -81,22 +84,22 @@ class Ledger:
                 assert time.monotonic() < deadline, f"{sorted(present)} not read to the end"
                 batches = await consumer.getmany(timeout_ms=200)
                 for tp, records in batches.items():
-                    self._count(tp.topic, [record.value for record in records])
+                    self.tally += counted(tp.topic, [record.value for record in records])
             self.positions.update({tp: await consumer.position(tp) for tp in partitions})
         finally:
             await consumer.stop()
 
-    def _count(self, topic: str, values: list[bytes | None]) -> None:
-        if topic in DEAD_LETTERS:
-            self.tally = Tally(self.tally.nudges, self.tally.dead_letters + len(values))
-        else:
-            nudged = sum(1 for value in values if value and is_nudge(value))
-            self.tally = Tally(self.tally.nudges + nudged, self.tally.dead_letters)
+
+def counted(topic: str, values: list[bytes | None]) -> Tally:
+    """What `values` read from `topic` add: each a dead letter, or nudges among commands."""
+    if topic in DEAD_LETTERS:
+        return Tally(dead_letters=len(values))
+    return Tally(nudges=sum(map(is_nudge, values)))
 
 
-def is_nudge(value: bytes) -> bool:
+def is_nudge(value: bytes | None) -> bool:
     try:
-        command = json.loads(value)
+        command = json.loads(value or b"")
     except ValueError:
         return False
     return isinstance(command, dict) and command.get("type") == "NudgeOrder"

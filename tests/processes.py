@@ -143,13 +143,17 @@ class Worker:
         settings = Settings.from_env(env)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                worker_command(self.service, self.port, settings.log_level, settings.log_format),
+                self.command(settings),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
             )
         return self
+
+    def command(self, settings: Settings) -> list[str]:
+        """The worker's command line, logging as `settings` say."""
+        return worker_command(self.service, self.port, settings.log_level, settings.log_format)
 
     def wait_ready(self) -> Worker:
         """Poll /health until it answers 200; fail with the log's tail if the worker died."""

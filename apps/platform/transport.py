@@ -191,7 +191,7 @@ class ReadOffsets(dict[TP, int | None]):
         return None  # as Faust's defaultdict, without keeping the key
 
     def __setitem__(self, tp: TP, offset: int | None) -> None:
-        if tp in self._sought or not self._is_stream(tp):
+        if self.sought(tp):  # else a fetcher noting a record handed over before the revoke
             super().__setitem__(tp, offset)
 
     def sought(self, tp: TP) -> bool:

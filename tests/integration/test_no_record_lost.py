@@ -17,9 +17,7 @@ and its commit passed them: this test failed in most runs.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -30,8 +28,8 @@ import aiokafka
 import pytest
 from aiokafka.structs import TopicPartition
 
-from apps.cli.broker import free_port
-from tests.processes import HOST, READY_TIMEOUT_S, Broker, poll, stop_process
+from apps.platform.settings import Settings
+from tests.processes import HOST, READY_TIMEOUT_S, Broker, Worker, poll
 
 WORKER = "tests.integration.slowed_worker"
 TOPIC, PARTITIONS = "slowed", 2
@@ -44,46 +42,30 @@ GROUP = "slowed-service"
 
 
 @dataclass
-class SlowedWorker:
-    """One `slowed_worker` process, with its log and the records it handled."""
+class SlowedWorker(Worker):
+    """A `slowed_worker` process, started and stopped as a service worker is, and the
+    records it handled."""
 
-    name: str
-    broker: Broker
-    folder: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def log(self) -> Path:
-        return self.folder / f"{self.name}.log"
-
-    @property
-    def handled_file(self) -> Path:
-        return self.folder / f"{self.name}.handled"
-
-    def start(self) -> SlowedWorker:
-        env = {
-            **os.environ,
+    def __post_init__(self) -> None:
+        self.env = {
             **SLOWED,
-            "OMS_BROKER_URL": self.broker.url,
-            "OMS_DATA_DIR": str(self.folder / f"data-{self.name}"),
-            "WEB_PORT": str(free_port()),
+            "WEB_PORT": str(self.port),
             "HANDLED": str(self.handled_file),
             "TOPIC": TOPIC,
             "PARTITIONS": str(PARTITIONS),
+            **self.env,
         }
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", WORKER],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-            )
-        return self
+
+    @property
+    def handled_file(self) -> Path:
+        return self.data_dir / "handled"
+
+    def command(self, settings: Settings) -> list[str]:
+        return [sys.executable, "-m", WORKER]
 
     def times_ready(self) -> int:
         """How often it has finished a rebalance ("Worker ready"); fails if it died."""
-        assert self.process is not None and self.process.poll() is None, self.log.read_text()
+        assert self.process is not None and self.process.poll() is None, self.tail()
         return self.log.read_text(errors="replace").count("Worker ready")
 
     def handled(self) -> set[tuple[int, int]]:
@@ -92,17 +74,13 @@ class SlowedWorker:
         lines = self.handled_file.read_text().split()
         return {(int(p), int(o)) for p, o in zip(lines[::2], lines[1::2], strict=True)}
 
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process is not None:
-            stop_process(self.process, sig)
-
 
 @pytest.fixture
 def pair(broker: Broker, tmp_path: Path) -> Iterator[tuple[SlowedWorker, SlowedWorker]]:
     """Two workers of one group, both ready."""
-    first = SlowedWorker("first", broker, tmp_path).start()
+    first = SlowedWorker("first", broker, tmp_path / "first").start()
     poll(lambda: first.times_ready() >= 1, "the first worker ready")
-    second = SlowedWorker("second", broker, tmp_path).start()
+    second = SlowedWorker("second", broker, tmp_path / "second").start()
     # The first is ready again once the group has rebalanced for the second.
     poll(lambda: second.times_ready() >= 1 and first.times_ready() >= 2, "both workers ready")
     yield first, second
