@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 # apt-get needs root: as root it runs as is, otherwise through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint format clean bench faults screenshot $(addprefix test-,$(LEVELS))
+.PHONY: run test check lint format clean bench faults screenshot schemas $(addprefix test-,$(LEVELS))
 
 run: $(INSTALLED)
 	$(BIN)/oms up
@@ -46,6 +46,10 @@ screenshot: $(INSTALLED) $(CHROMIUM)
 # Throughput and latency of the saga; needs the system up (`make run` in another terminal).
 bench: $(INSTALLED)
 	$(BIN)/oms bench
+
+# Each record's JSON Schema at its version, in models/schemas (docs/evolution.md).
+schemas: $(INSTALLED)
+	$(BIN)/oms schemas
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

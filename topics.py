@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import functools
 import operator
-import types
-import typing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from models.base import wire_type
+from models.base import members_of
 from models.dead_letters import DeadLetter
 from models.events import (
     InventoryReserved,
@@ -35,6 +33,7 @@ from models.inventory import AnyStockCommand
 from models.orders import OrderCommand
 from models.payments import GatewayRequest, PaymentCommand
 from models.reservations import AnyLineResult, ReleaseReservation, ReserveStock
+from models.versions import wire_type
 
 if TYPE_CHECKING:
     import faust
@@ -65,7 +64,7 @@ class TopicSpec:
 
     def carries(self) -> tuple[type, ...]:
         """The model classes this topic's value may be."""
-        return _members(self.value)
+        return members_of(self.value)
 
 
 def bind(app: faust.App, *specs: TopicSpec) -> faust.TopicT:
@@ -88,15 +87,6 @@ def bind(app: faust.App, *specs: TopicSpec) -> faust.TopicT:
         value_serializer="model",
         internal=True,
     )
-
-
-def _members(annotation: Any) -> tuple[type, ...]:
-    """The classes of a union (possibly `Annotated`), or the one class."""
-    if typing.get_origin(annotation) is typing.Annotated:
-        return _members(typing.get_args(annotation)[0])
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return tuple(m for arg in typing.get_args(annotation) for m in _members(arg))
-    return (annotation,)
 
 
 def event_spec(model: Any, writer: str, *readers: str) -> TopicSpec:

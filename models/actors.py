@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field
 
@@ -22,3 +23,27 @@ class Actor(Model):
 
     def __str__(self) -> str:
         return f"{self.sub} ({self.role})"
+
+
+#: The `sub` of a caller a record does not name: it was written before commands recorded
+#: who asked (their version 1). No token's subject or customer id can be this text.
+UNKNOWN_CALLER = "(unknown: sent before commands recorded who asked)"
+
+
+def caller_unknown(
+    role: Role | Callable[[dict[str, Any]], Role],
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The upcaster of a command from version 1 to 2: who asked, when the record says not.
+
+    Version 1 is every command written before versions were recorded; the oldest of
+    them did not say who asked. Those now say the caller is not known, in `role` (the
+    least role that may send the command, or a function of the record that says it).
+    """
+
+    def upcast(record: dict[str, Any]) -> dict[str, Any]:
+        if "requested_by" in record:
+            return record
+        acted_as = role(record) if callable(role) else role
+        return {**record, "requested_by": {"sub": UNKNOWN_CALLER, "role": acted_as}}
+
+    return upcast

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+import types
+import typing
+from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
@@ -15,7 +17,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    TypeAdapter,
     WithJsonSchema,
 )
 
@@ -68,12 +69,20 @@ IDENTIFIER = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 Identifier = Annotated[str, Field(pattern=f"^{IDENTIFIER.pattern}$")]
 
 
+#: Turns a record of one version (a dict of JSON) into the next version's shape.
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 class Model(BaseModel):
-    """Immutable, strict about unknown fields, and serializable by Faust.
+    """Immutable, strict about unknown fields in a request, tolerant of them in a record.
+
+    A REST body is validated as the class says (`extra="forbid"`: an unknown field is a
+    client's mistake). A record read from a topic or a changelog ignores the fields it
+    does not know: a newer writer may have added them (models/versions.py).
 
     Faust calls `__json__` (or the `model` codec, `model_dump_json`) to dump a value
     and `from_data` to load one, so a bad payload surfaces as Faust's value-decode
@@ -84,6 +93,12 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     #: The statuses that end this value's story (the shell logs reaching one at info).
     outcome_statuses: ClassVar[frozenset[str]] = frozenset()
+    #: The version of this record's schema: raised by a change that breaks the rule of
+    #: docs/evolution.md, with an upcaster from the version before.
+    schema_version: ClassVar[int] = 1
+    #: By version: the function that turns a record of that version into the next one's
+    #: shape (a dict of JSON in, one out).
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {}
 
     def __json__(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -91,8 +106,8 @@ class Model(BaseModel):
     @classmethod
     def from_data(cls, data: Any, *, preferred_type: Any = None) -> Any:
         if isinstance(data, bytes | str):
-            return cls.model_validate_json(data)
-        return cls.model_validate(data)
+            return cls.model_validate_json(data, extra="ignore")
+        return cls.model_validate(data, extra="ignore")
 
 
 Stamped = TypeVar("Stamped", bound=Model)
@@ -110,20 +125,13 @@ class ReplyAddress(Model):
     correlation_id: str
 
 
-def wire_type(union: Any, name: str) -> type:
-    """A Faust value type that validates a payload into one member of `union`.
-
-    Faust only needs a class with `from_data`; the union's members are told apart
-    by their `type` field.
-    """
-    adapter: TypeAdapter[Any] = TypeAdapter(union)
-
-    def from_data(cls: type, data: Any, *, preferred_type: Any = None) -> Any:
-        if isinstance(data, bytes | str):
-            return adapter.validate_json(data)
-        return adapter.validate_python(data)
-
-    return type(name, (), {"from_data": classmethod(from_data), "__doc__": f"Wire type {name}"})
+def members_of(annotation: Any) -> tuple[type, ...]:
+    """The classes of a union (possibly `Annotated`), or the one class."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return members_of(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return tuple(m for arg in typing.get_args(annotation) for m in members_of(arg))
+    return (annotation,)
 
 
 class Page(Model):

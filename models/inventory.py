@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, model_validator
 
-from models.actors import Actor
-from models.base import NOT_CONVERTED, Identifier, Model, Money, Page
+from models.actors import Actor, caller_unknown
+from models.base import NOT_CONVERTED, Identifier, Model, Money, Page, Upcaster
 from models.events import LineQuantity
 
 Quantity = Annotated[int, Field(ge=1, le=1_000_000), NOT_CONVERTED]
@@ -144,6 +145,10 @@ class StockCommand(Model):
 
 class RequestedStockCommand(StockCommand):
     """A stock command a REST caller sent: who asked is recorded on the product."""
+
+    #: Version 2 says who asked (docs/evolution.md); version 1 may not.
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {1: caller_unknown("operator")}
 
     requested_by: Actor
 

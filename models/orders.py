@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 from uuid import uuid4
 
 from pydantic import Field, model_validator
 
-from models.actors import Actor
-from models.base import Identifier, Model, Money, Page
+from models.actors import Actor, caller_unknown
+from models.base import Identifier, Model, Money, Page, Upcaster
 from models.events import OrderLine, one_line_per_product
 
 OrderStatus = Literal["PENDING", "RESERVED", "CONFIRMED", "FAILED", "CANCELLING", "CANCELLED"]
@@ -95,6 +96,10 @@ class WaitQuery(Model):
 
 
 class PlaceOrder(Model):
+    #: Version 2 says who asked (docs/evolution.md); version 1 may not.
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {1: caller_unknown("customer")}
+
     type: Literal["PlaceOrder"] = "PlaceOrder"
     command_id: str
     order_id: Identifier
@@ -105,6 +110,10 @@ class PlaceOrder(Model):
 
 
 class CancelOrder(Model):
+    #: Version 2 says who asked (docs/evolution.md); version 1 may not.
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {1: caller_unknown("customer")}
+
     type: Literal["CancelOrder"] = "CancelOrder"
     order_id: Identifier
     issued_at: datetime

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from models.actors import Actor
-from models.base import Identifier, Model, Money, Page, PositiveMoney, ReplyAddress
+from models.actors import Actor, Role, caller_unknown
+from models.base import Identifier, Model, Money, Page, PositiveMoney, ReplyAddress, Upcaster
 
 #: Statuses a client sees.
 PublicStatus = Literal["PENDING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDING", "REFUNDED"]
@@ -167,6 +168,10 @@ class TimeOutPayment(Model):
 
 
 class Prepay(Model):
+    #: Version 2 says who asked (docs/evolution.md); version 1 may not.
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {1: caller_unknown("customer")}
+
     type: Literal["Prepay"] = "Prepay"
     order_id: Identifier
     amount: Money
@@ -177,8 +182,17 @@ class Prepay(Model):
     customer_id: Identifier | None = None
 
 
+def _settler(record: dict[str, Any]) -> Role:
+    """The least role that may set a payment's status: a processor settles, an operator refunds."""
+    return "operator" if record.get("status") == "REFUNDED" else "processor"
+
+
 class ChangePaymentStatus(Model):
     """The external processor's callback, or an operator's refund."""
+
+    #: Version 2 says who asked (docs/evolution.md); version 1 may not.
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {1: caller_unknown(_settler)}
 
     type: Literal["ChangePaymentStatus"] = "ChangePaymentStatus"
     order_id: Identifier

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from models.actors import Actor
-from models.base import Identifier, Model, Money, Page, ReplyAddress
+from models.actors import Actor, caller_unknown
+from models.base import Identifier, Model, Money, Page, ReplyAddress, Upcaster
 from models.events import OrderLine, one_line_per_product
 
 RefusalReason = Literal["OUT_OF_STOCK", "UNKNOWN_PRODUCT", "PRODUCT_INACTIVE"]
@@ -52,6 +53,10 @@ AnyLineResult = LineGranted | LineRefused | LineReleased | LineCommitted
 class ReserveStock(Model):
     """A manual hold of several lines, all or nothing."""
 
+    #: Version 2 says who asked (docs/evolution.md); version 1 may not.
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {1: caller_unknown("operator")}
+
     type: Literal["ReserveStock"] = "ReserveStock"
     order_id: Identifier
     items: tuple[OrderLine, ...]
@@ -61,6 +66,10 @@ class ReserveStock(Model):
 
 class ReleaseReservation(Model):
     """Release a manual hold."""
+
+    #: Version 2 says who asked (docs/evolution.md); version 1 may not.
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {1: caller_unknown("operator")}
 
     type: Literal["ReleaseReservation"] = "ReleaseReservation"
     order_id: Identifier

@@ -22,6 +22,8 @@ class HealthReport(Model):
     reason: str | None = None
     service: str
     worker: str
+    #: The release the worker runs (CHANGELOG.md): two may serve side by side in an upgrade.
+    version: str
 
 
 class TableSummary(Model):

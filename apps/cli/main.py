@@ -7,13 +7,13 @@ import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
-from apps.cli import check, demo, launcher
+from apps.cli import check, demo, launcher, schemas
 from apps.cli.bench.arguments import add_bench, bench_options
 from apps.cli.bench.run import run as bench_run
 from apps.cli.rest import ServiceError
 from apps.cli.supervisor import LaunchError
 from apps.cli.token import add_token, run_token
-from apps.platform.settings import MAX_WORKERS, SERVICES, Settings
+from apps.platform.settings import MAX_WORKERS, SERVICES, VERSION, Settings
 
 
 def port_number(text: str) -> int:
@@ -25,6 +25,7 @@ def port_number(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oms", description="Run the order-management system.")
+    parser.add_argument("--version", action="version", version=f"oms {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     broker = commands.add_parser(
         "broker", help="run the embedded Tansu broker (topics in memory) until Ctrl-C"
@@ -69,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=120.0,
         help="seconds an order may stay outside a terminal state (default: 120)",
+    )
+    commands.add_parser(
+        "schemas",
+        help="write each record's JSON Schema at its version under models/schemas "
+        "(see docs/evolution.md)",
     )
     add_bench(commands)
     add_token(commands)
@@ -131,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_bench(args)
     if args.command == "token":
         return run_token(args)
+    if args.command == "schemas":
+        return schemas.run()
     if args.command == "replay":
         return launcher.run_replay(args.service)
     return launcher.run_up(args.broker_url, args.workers)

@@ -20,6 +20,7 @@ from apps.platform.dead_letter_log import keep_dead_letters
 from apps.platform.dead_letters import DeadLetteringTopic
 from apps.platform.fault_injection import FaultInjector
 from apps.platform.json_logs import logging_options
+from apps.platform.record_schema import RecordSchema
 from apps.platform.replies import PromptReplyConsumer
 from apps.platform.settings import (
     MAX_BODY_BYTES,
@@ -137,6 +138,8 @@ def create_app(
         web_router_enabled=False,
         # A message that does not decode is dead-lettered rather than crashing its agent.
         Topic=DeadLetteringTopic,
+        # Every record labelled with its schema's version, and read by it (see `record_schema`).
+        Schema=RecordSchema,
         # OMS_LOG_FORMAT=json: one JSON object a line (see `json_logs`).
         **logging_options(service, settings.log_format),
     )

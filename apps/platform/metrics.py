@@ -11,8 +11,10 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Info
 from prometheus_client.core import GaugeMetricFamily, Metric
+
+from apps.platform.settings import VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,10 @@ REBALANCES = Counter(
 SAGAS_NUDGED = Counter(
     "oms_sagas_nudged",
     "Orders found open and unchanged for OMS_SAGA_NUDGE_AFTER and nudged on (0 when all is well).",
+)
+BUILD = Info(
+    "oms_build",
+    "The release this worker runs, and its service: a constant 1 labelled with them.",
 )
 RESTARTS = Gauge(
     "oms_worker_restarts",
@@ -137,5 +143,6 @@ REGISTRY.register(GAUGES)
 
 
 def watch(app: Any) -> None:
-    """Read `app`'s tables and consumer at each scrape."""
+    """Read `app`'s tables and consumer at each scrape; label the worker's build."""
+    BUILD.info({"version": VERSION, "service": app.service})
     GAUGES.apps.append(app)

@@ -7,9 +7,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from importlib.metadata import version
 from pathlib import Path
 
 PREFIX = "OMS_"
+
+#: The release this code is (pyproject.toml's version; CHANGELOG.md says what each changed).
+VERSION = version("oms")
 
 #: Workers per service at most: worker n listens on the service's port + 100 n.
 MAX_WORKERS = 9

@@ -11,9 +11,9 @@ from faust.exceptions import ValueDecodeError
 from faust.serializers.registry import Registry
 
 import topics
-from models.base import wire_type
 from models.events import InventoryReserved, PricedLine
 from models.orders import Order
+from models.versions import wire_type
 from tests.unit.values import NOW, an_order
 
 REGISTRY = Registry(key_serializer="json", value_serializer="json")

@@ -11,6 +11,8 @@ from pydantic.json_schema import models_json_schema
 
 import topics
 from apps.platform.settings import SERVICES
+from models.base import Model
+from models.versions import HEADER, label_of
 from web.kit.base import ServiceView
 from web.kit.openapi import Operation
 
@@ -57,14 +59,29 @@ def document(partitions: int, replicas: int = 1) -> dict[str, Any]:
         "operations": operations,
         "components": {
             "schemas": schemas.get("$defs", {}),
-            "messages": {
-                model.__name__: {
-                    "name": model.__name__,
-                    "payload": {"$ref": SCHEMA_REF.format(model=model.__name__)},
+            "messages": {model.__name__: message(model) for model in models},
+        },
+    }
+
+
+def message(model: type[Model]) -> dict[str, Any]:
+    """A message of `model`: its payload, and the version its header names (evolution.md)."""
+    label = str(label_of(model))
+    return {
+        "name": model.__name__,
+        "title": f"{model.__name__}, schema version {model.schema_version}",
+        "headers": {
+            "type": "object",
+            "properties": {
+                HEADER: {
+                    "const": label,
+                    "description": "The record's schema and version: the file "
+                    f"models/schemas/{label}.json. A record without it is version 1.",
                 }
-                for model in models
             },
         },
+        "payload": {"$ref": SCHEMA_REF.format(model=model.__name__)},
+        "x-schema-version": model.schema_version,
     }
 
 

@@ -60,7 +60,9 @@ async def send_command(
 ) -> R:
     """The owning agent's reply to `command` as `reply_type`; a refusal it states in its
     `error` and `message` is raised as the API error, with `details(reply)`."""
-    reply: Any = reply_type.model_validate(await ask(app, command))
+    # A reply is a record (an agent of another version may answer): unknown fields are
+    # ignored, as everywhere a record is read (models/versions.py).
+    reply: Any = reply_type.model_validate(await ask(app, command), extra="ignore")
     if reply.error is not None:
         kind, code = refusals[reply.error]
         raise kind(reply.message or reply.error, code=code, details=details(reply))

@@ -7,6 +7,7 @@ from typing import Any
 from faust.web import Request, Response
 
 from apps.platform.readiness import not_ready_reason
+from apps.platform.settings import VERSION
 from models.responses import HealthReport
 from web.kit.base import ServiceView
 from web.kit.openapi import Operation
@@ -21,7 +22,11 @@ def register(app: Any) -> None:
             "Whether this worker serves, and if not why", {200: HealthReport, 503: HealthReport}
         )
         async def get(self, request: Request) -> Response:
-            worker = {"service": self.app.conf.id, "worker": str(self.app.conf.canonical_url)}
+            worker = {
+                "service": self.app.conf.id,
+                "worker": str(self.app.conf.canonical_url),
+                "version": VERSION,
+            }
             reason = not_ready_reason(self.app)
             if reason is not None:
                 return self.json({"status": "starting", "reason": reason, **worker}, status=503)
