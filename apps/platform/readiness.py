@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,26 @@ def not_ready_reason(app: Serving) -> str | None:
         return "waiting for the consumer group to assign partitions"
     if not app.routing_ready.is_set():
         return "loading the partition metadata that routes reads"
+    return None
+
+
+#: How often a request waiting out a rebalance looks again.
+RECHECK_S = 0.05
+
+
+async def ready_within(app: Serving, seconds: float) -> str | None:
+    """Wait until `app` serves again after a rebalance, for `seconds` at most; why not, if not.
+
+    Only a worker that has served waits: one still starting, or stopping, says why at
+    once (a client should go elsewhere). A rebalance (a worker of the service came or
+    went: a rolling upgrade, a scale-out) takes a few seconds, and a request waits it out
+    rather than fail.
+    """
+    deadline = time.monotonic() + seconds
+    while (reason := not_ready_reason(app)) is not None:
+        if app.should_stop or not app.routing_ready.is_set() or time.monotonic() >= deadline:
+            return reason
+        await asyncio.sleep(RECHECK_S)
     return None
 
 

@@ -328,7 +328,7 @@ def test_a_second_prepayment_for_an_order_is_refused() -> None:
     history = History()
     history.feed(prepay("o1", "5.00"), CALLER)
 
-    history.feed(prepay("o1", "5.00"), CALLER)
+    history.feed(prepay("o1", "5.00"), ReplyAddress(topic="replies", correlation_id="c2"))
 
     assert history.replies[-1].error == "EXISTS" and history.charges() == 1
 
@@ -584,3 +584,15 @@ def test_money_moves_only_as_the_saga_allows_whatever_comes(
 
     if payment is not None and captured and (cancelled or rejected or payment.status == "FAILED"):
         assert refund_asked or payment.status in {"REFUNDING", "REFUNDED"}, (payment, names)
+
+
+def test_a_prepayment_delivered_again_before_the_gateway_answers_is_answered_once() -> None:
+    history = History()
+    history.feed(prepay("o1", "20.00"), CALLER)
+    again = history.feed(prepay("o1", "20.00"), CALLER)  # its worker left the group
+    history.gateway("CAPTURED")
+
+    assert (again.changed, again.replies, again.commands) == (False, (), ())
+    assert history.charges() == 1
+    assert [reply.error for reply in history.replies] == [None]
+    assert history.replies[-1].payment.status == "COMPLETED"

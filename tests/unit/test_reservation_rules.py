@@ -343,3 +343,35 @@ def test_a_saga_reservation_with_an_unpriced_line_is_never_announced_reserved() 
 
     with pytest.raises(messages.UnpricedReservation):
         messages.facts(reservation, NOW)
+
+
+def test_a_manual_hold_delivered_again_before_it_settles_waits_to_answer_its_caller_once() -> None:
+    caller = ReplyAddress(topic="replies", correlation_id="c1")
+    hold = ReserveStock(
+        order_id="m1",
+        items=(OrderLine(product_id="a", quantity=2),),
+        issued_at=NOW,
+        requested_by=OPERATOR,
+    )
+
+    opened = reservations.decide(None, hold, NOW, caller)
+    again = reservations.decide(opened.state, hold, NOW, caller)  # its worker left the group
+    granted = reservations.decide(again.state, granted_line("m1", "a", 2), NOW)
+
+    assert (again.changed, again.replies, again.commands) == (False, (), ())
+    ((address, reply),) = granted.replies
+    assert address == caller and reply.error is None and reply.reservation.status == "RESERVED"
+
+
+def test_another_caller_holding_an_existing_id_is_told_it_exists() -> None:
+    hold = ReserveStock(
+        order_id="m1",
+        items=(OrderLine(product_id="a", quantity=2),),
+        issued_at=NOW,
+        requested_by=OPERATOR,
+    )
+    opened = reservations.decide(None, hold, NOW, ReplyAddress(topic="r", correlation_id="c1"))
+    other = ReplyAddress(topic="r", correlation_id="c2")
+
+    ((address, reply),) = reservations.decide(opened.state, hold, NOW, other).replies
+    assert address == other and reply.error == "EXISTS"

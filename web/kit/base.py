@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from apps.platform import metrics
 from apps.platform.listed_table import ListedTable, Rebalanced
-from apps.platform.readiness import not_ready_reason
+from apps.platform.readiness import RECHECK_S, ready_within
 from models.base import IDENTIFIER, Page
 from web.kit.errors import (
     UNREACHABLE,
@@ -49,7 +50,8 @@ def is_json(media_type: str) -> bool:
 
 
 class ServiceView(View):
-    """A view that answers 503 until its worker is ready and renders every error."""
+    """A view that answers 503 until its worker is ready (waiting out a rebalance) and
+    renders every error."""
 
     #: Views such as /health answer before the worker is ready.
     serves_before_ready: ClassVar[bool] = False
@@ -71,9 +73,7 @@ class ServiceView(View):
     async def _answer(self, request: Any) -> Any:
         try:
             if not self.serves_before_ready:
-                reason = not_ready_reason(self.app)
-                if reason is not None:
-                    raise NotReady(f"not ready: {reason}")
+                await self.until_ready()
             return await super().dispatch(request)
         except ApiError as exc:
             return self.problem(exc)
@@ -82,6 +82,12 @@ class ServiceView(View):
         except Exception:
             logger.exception("%s %s failed", request.method, request.path)
             return self.problem(ApiError("internal error"))
+
+    async def until_ready(self) -> None:
+        """Wait out a rebalance, up to OMS_REQUEST_TIMEOUT; 503 if the worker does not serve."""
+        reason = await ready_within(self.app, self.app.settings.request_timeout)
+        if reason is not None:
+            raise NotReady(f"not ready: {reason}")
 
     def problem(self, exc: ApiError) -> Response:
         return self.json(exc.body(), status=exc.status, headers=exc.headers())
@@ -123,19 +129,38 @@ class ServiceView(View):
     async def routed(
         self, request: Request, table: Any, key: str, answer: Callable[[], Awaitable[Response]]
     ) -> Response:
-        """`answer()` here if this worker owns `key` in `table`, else the owner's answer."""
-        try:
+        """`answer()` here if this worker owns `key` in `table`, else the owner's answer.
+
+        An owner that cannot answer (it is stopping, gone, or rebalancing) is asked again
+        once this worker serves again, up to OMS_REQUEST_TIMEOUT: when a worker leaves,
+        its partitions move, and the request follows them.
+        """
+        deadline = time.monotonic() + self.app.settings.request_timeout
+        while True:
             try:
-                return await self.app.router.route_req(table.name, key, self.web, request)
-            except TypeError:
-                # aiokafka's producer can drop the changelog's partitions from its
-                # metadata; the router then fails to hash the key. Reload, try once more.
-                await self.app.producer.load_metadata([table.changelog_topic.get_topic_name()])
-                return await self.app.router.route_req(table.name, key, self.web, request)
-        except SameNode:
-            return await answer()
-        except (ServiceUnavailable, *UNREACHABLE) as exc:
-            raise NotReady(f"the worker owning {key!r} cannot be reached: {exc!r}") from None
+                response = await self._route(request, table, key)
+            except SameNode:
+                return await answer()
+            except (ServiceUnavailable, *UNREACHABLE) as exc:
+                failure = repr(exc)
+            else:
+                if response.status != NotReady.status:
+                    return response
+                failure = response.text or "503"
+            if time.monotonic() >= deadline:
+                raise NotReady(f"the worker owning {key!r} cannot answer: {failure}")
+            await asyncio.sleep(RECHECK_S)
+            await self.until_ready()
+
+    async def _route(self, request: Request, table: Any, key: str) -> Response:
+        """The owner's answer; SameNode if this worker owns `key` in `table`."""
+        try:
+            return await self.app.router.route_req(table.name, key, self.web, request)
+        except TypeError:
+            # aiokafka's producer can drop the changelog's partitions from its
+            # metadata; the router then fails to hash the key. Reload, try once more.
+            await self.app.producer.load_metadata([table.changelog_topic.get_topic_name()])
+            return await self.app.router.route_req(table.name, key, self.web, request)
 
     async def listed(
         self,

@@ -88,6 +88,10 @@ def decide(
         case OrderCreated():
             return open_reservation(reservation, message.order_id, message.items, "saga", now)
         case ReserveStock():
+            if reservation is not None and reply_to in reservation.waiting:
+                # The command that opened it, delivered again (its worker left the group
+                # before committing it): its caller is answered when the hold settles.
+                return Decision(reservation)
             if reservation is not None:
                 exists = ReservationReply(
                     reservation=reservation, error="EXISTS", message="the reservation exists"

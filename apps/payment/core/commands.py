@@ -22,6 +22,10 @@ def take_prepayment(
     ):
         message = f"no order {prepay.order_id!r}"
         return answered(payment, reply_to, PaymentReply(error="NOT_FOUND", message=message))
+    if payment is not None and reply_to is not None and reply_to in payment.waiting:
+        # The prepayment that charged it, delivered again (its worker left the group
+        # before committing it): its caller is answered when the gateway does.
+        return Decision(payment)
     if payment is not None and payment.exists:
         message = f"order {prepay.order_id!r} has a payment"
         return answered(
