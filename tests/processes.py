@@ -144,12 +144,19 @@ class Worker:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command(settings),
+                cwd=self.code,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
             )
         return self
+
+    @property
+    def code(self) -> Path | None:
+        """Where the worker runs, so that `-m faust -A apps.x` imports this code (None:
+        the tests' own directory, this checkout)."""
+        return None
 
     def command(self, settings: Settings) -> list[str]:
         """The worker's command line, logging as `settings` say."""
@@ -199,15 +206,27 @@ class Worker:
         return product["available"], product["reserved"], product["sold"]
 
 
-def publish(broker: Broker, topic: str, records: list[tuple[str, Any]]) -> None:
-    """Produce `(key, value)` records to `topic` in one burst, JSON-encoded like Faust does."""
+def publish(
+    broker: Broker,
+    topic: str,
+    records: list[tuple[str, Any]],
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Produce `(key, value)` records to `topic` in one burst, JSON-encoded like Faust does,
+    each with `headers`."""
+    encoded = [(name, value.encode()) for name, value in (headers or {}).items()]
 
     async def produce() -> None:
         producer = aiokafka.AIOKafkaProducer(bootstrap_servers=f"{HOST}:{broker.port}")
         await producer.start()
         try:
             batch = [
-                producer.send(topic, key=json.dumps(key).encode(), value=json_bytes(value))
+                producer.send(
+                    topic,
+                    key=json.dumps(key).encode(),
+                    value=json_bytes(value),
+                    headers=encoded or None,
+                )
                 for key, value in records
             ]
             await asyncio.gather(*(await asyncio.gather(*batch)))
@@ -246,13 +265,7 @@ def read_events(
     `until`, once every partition is read to its high watermark (all there is now)."""
 
     async def consume() -> list[dict[str, Any]]:
-        consumer = aiokafka.AIOKafkaConsumer(
-            *topics,
-            bootstrap_servers=f"{HOST}:{broker.port}",
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-            fetch_max_wait_ms=10,
-        )
+        consumer = from_the_start(broker, *topics)
         await consumer.start()
         values: list[dict[str, Any]] = []
         try:
@@ -266,6 +279,17 @@ def read_events(
         return values
 
     return asyncio.run(consume())
+
+
+def from_the_start(broker: Broker, *topics: str) -> aiokafka.AIOKafkaConsumer:
+    """A consumer of `topics` on `broker` in no group, reading from the first record."""
+    return aiokafka.AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=f"{HOST}:{broker.port}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=10,
+    )
 
 
 async def read_to_the_end(consumer: aiokafka.AIOKafkaConsumer) -> bool:

@@ -24,6 +24,8 @@ class Release:
 
     version: str
     commit: str
+    #: The release's checkout (a worker runs there: `-m` imports from where it runs).
+    source: Path
     python: Path
 
 
@@ -51,7 +53,7 @@ def previous_release() -> Release:
         pip = (str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check")
         run(*pip, "-c", str(source / "constraints.txt"), "-e", str(source))
         (home / ".installed").touch()
-    return Release(version, commit, python)
+    return Release(version, commit, source, python)
 
 
 def run(*command: str) -> None:
@@ -64,6 +66,14 @@ class ReleaseWorker(Worker):
     """A worker of `release` (None: this checkout's code)."""
 
     release: Release | None = field(default=None)
+
+    @property
+    def code(self) -> Path | None:
+        return None if self.release is None else self.release.source
+
+    def runs(self) -> str | None:
+        """The release the worker says it runs (0.1.0 did not say)."""
+        return self.get("/health").body.get("version")  # type: ignore[no-any-return]
 
     def command(self, settings: Settings) -> list[str]:
         command = super().command(settings)
