@@ -29,7 +29,9 @@ Eight workarounds live here, the first two measured in BROKER.md:
   the revoke forgot the partition's read offset; after the rebalance the records
   re-fetched below it were dropped as read, though the revoke had thrown them away
   unhandled. A stream partition's read offset is now set by its seek alone
-  (`ReadOffsets`).
+  (`ReadOffsets`). The same hand-over left a changelog partition's read offset past
+  where the next recovery sought it (Faust's `seek_wait` sets none), and a standby
+  copy dropped the records in between for good: a changelog's is never kept.
 * Faust commits past a record that was never acknowledged: when it is the first one
   after the committed offset (an off-by-one), when it lies in a hole the fetcher
   skipped (Faust takes every hole for compaction or transaction markers, which these
@@ -180,6 +182,12 @@ class ReadOffsets(dict[TP, int | None]):
     were dropped. Now, from a stream partition's revoke until its next seek, its read
     offset is unknown (None) and nothing fetched is dropped: a record may come twice,
     which every handler takes as the repeat it is.
+
+    A changelog's read offset is never kept. The same hand-over across a revoke left a
+    changelog partition with a read offset past where the next assignment's recovery
+    sought it (Faust's `seek_wait` sets none), so a standby copy dropped the records in
+    between for good, and later took the partition over without them. The recovery
+    passes over a record it has applied already by its own offsets.
     """
 
     def __init__(self, is_stream: Callable[[TP], bool]) -> None:
@@ -191,7 +199,9 @@ class ReadOffsets(dict[TP, int | None]):
         return None  # as Faust's defaultdict, without keeping the key
 
     def __setitem__(self, tp: TP, offset: int | None) -> None:
-        if self.sought(tp):  # else a fetcher noting a record handed over before the revoke
+        # A stream partition not sought since its revoke: a fetcher noting a record handed
+        # over before it. A changelog: never kept (see above).
+        if self._is_stream(tp) and self.sought(tp):
             super().__setitem__(tp, offset)
 
     def sought(self, tp: TP) -> bool:
@@ -207,7 +217,7 @@ class ReadOffsets(dict[TP, int | None]):
         """The partitions were sought to `positions`: the next record read is there."""
         for tp, offset in positions.items():
             self._sought.add(tp)
-            super().__setitem__(tp, offset if offset is not None and offset >= 0 else None)
+            self[tp] = offset if offset is not None and offset >= 0 else None
 
 
 class Consumer(faust_aiokafka.Consumer):

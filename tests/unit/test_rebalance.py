@@ -72,12 +72,52 @@ def test_a_seek_sets_the_read_offset_and_the_fetcher_moves_it_on() -> None:
     assert offsets[PARTITION] == 11 and offsets.sought(PARTITION)
 
 
-def test_a_changelogs_read_offset_is_kept_as_faust_sets_it() -> None:
+def test_a_changelogs_read_offset_is_never_kept() -> None:
     offsets = read_offsets()
 
     offsets[CHANGELOG] = 7
+    offsets.seek({CHANGELOG: 3})
 
-    assert offsets[CHANGELOG] == 7 and offsets.sought(CHANGELOG)
+    assert offsets[CHANGELOG] is None and offsets.sought(CHANGELOG)
+
+
+async def test_changelog_records_below_one_handed_over_across_a_revoke_are_read_after_it(
+    consumer: Consumer,
+) -> None:
+    """A standby copy's records after a new assignment's seek are all handed on, whatever
+    the fetcher noted while the revoke stopped the flow (they were dropped for good)."""
+    handed: list[int] = []
+    batches: asyncio.Queue[list[int]] = asyncio.Queue()
+    asked_for_more = asyncio.Event()
+
+    async def deliver(message: Any) -> None:
+        handed.append(message.offset)
+
+    async def getmany(active_partitions: Any, timeout: float) -> dict[TP, list[Any]]:  # noqa: ASYNC109 - Faust names it
+        if batches.empty():
+            asked_for_more.set()
+        offsets = await batches.get()
+        return {CHANGELOG: [record(offset, CHANGELOG) for offset in offsets]}
+
+    consumer.callback = deliver
+    consumer._getmany = getmany  # type: ignore[method-assign]
+    consumer.highwater = lambda tp: 1000  # type: ignore[method-assign]
+    await consumer.on_partitions_revoked({CHANGELOG})
+    consumer._read_offset[CHANGELOG] = 263  # the fetcher, done handing 263 over
+    await consumer.on_partitions_assigned({CHANGELOG})
+    consumer.resume_flow()
+    fetcher = SimpleNamespace(_stopped=asyncio.Event())
+    drain = asyncio.ensure_future(consumer._drain_messages(fetcher))
+    try:
+        batches.put_nowait([135, 136, 137, 138, 139])  # read again from the stored offset
+        asked_for_more.clear()
+        await asyncio.wait_for(asked_for_more.wait(), 10)
+    finally:
+        fetcher._stopped.set()
+        consumer.stop_flow()
+        drain.cancel()
+
+    assert handed == [135, 136, 137, 138, 139]
 
 
 class Fetches:
@@ -107,10 +147,10 @@ class Fetches:
         return {PARTITION: self.committed}
 
 
-def record(offset: int) -> ConsumerRecord[bytes, bytes]:
+def record(offset: int, tp: TP = PARTITION) -> ConsumerRecord[bytes, bytes]:
     return ConsumerRecord(
-        topic=STREAM,
-        partition=PARTITION.partition,
+        topic=tp.topic,
+        partition=tp.partition,
         offset=offset,
         timestamp=0,
         timestamp_type=0,
