@@ -112,9 +112,7 @@ class RecordReader:
         if self._all_first:
             return self._adapter.validate_json(data, extra="ignore")
         # Written before headers: version 1 of the member its `type` names.
-        parsed = json.loads(data)
-        model = self._member_of(parsed)
-        return model.model_validate(upcast(model, parsed, 1), extra="ignore")
+        return read(self._member_of(json.loads(data)), data, 1)
 
     def _member_of(self, parsed: Any) -> type[Model]:
         if len(self.members) == 1:

@@ -17,10 +17,9 @@ import faust
 from faust.agents.replies import ReqRepResponse
 from faust.exceptions import ValueDecodeError
 from faust.types.core import merge_headers
-from pydantic import ValidationError
 
 from models.base import Model
-from models.versions import HEADER, RecordReader, UnreadableRecord, label_of
+from models.versions import HEADER, RecordReader, label_of
 
 
 def header_value(headers: Any, name: str) -> bytes | None:
@@ -63,5 +62,5 @@ class RecordSchema(faust.Schema):  # type: ignore[misc]
             return super().loads_value(app, message, **options)
         try:
             return reader.read(message.value, header_value(message.headers, HEADER))
-        except (UnreadableRecord, ValidationError, ValueError) as exc:
+        except ValueError as exc:  # unreadable, invalid, or not JSON at all
             raise ValueDecodeError(str(exc)) from exc

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import topics
-from apps.platform.settings import SERVICES, app_id
+from apps.inventory.app import app as inventory_app
+from apps.order.app import app as order_app
+from apps.payment.app import app as payment_app
 from models.base import Model
 from models.records import RECORDS
 from models.versions import RecordReader, parse_label
+from web.kit.asyncapi import catalogue
 
 #: One JSON object a line: release, topic, header, key and value as written, and what
 #: the value read as when it was added (`reads_as`). Added to, never rewritten.
@@ -19,18 +21,14 @@ RECORDS_FILE = Path(__file__).with_name("records.jsonl")
 BY_NAME: dict[str, type[Model]] = {record.__name__: record for record in RECORDS}
 #: A reply topic's name is the asking worker's own: its records are one kind.
 REPLY_TOPIC = "(reply topic)"
-#: What each changelog holds (a record without a label is read by its topic).
+#: What each changelog holds, as the services' tables say (a record without a label is
+#: read by its topic).
 CHANGELOGS: dict[str, type[Model]] = {
-    f"{app_id(service)}-{table}-changelog": BY_NAME[value]
-    for service, table, value in (
-        ("order", "orders", "Order"),
-        ("inventory", "stock", "Product"),
-        ("inventory", "reservations", "Reservation"),
-        ("payment", "payments", "Payment"),
-        *((service, "dead_letters", "DeadLetter") for service in SERVICES),
-    )
+    table.changelog_topic.get_topic_name(): table.value_type
+    for app in (order_app, inventory_app, payment_app)
+    for table in app.tables.values()
 }
-TOPICS = {spec.name: spec for spec in (*topics.ALL, *map(topics.dead_letters, SERVICES))}
+TOPICS = {spec.name: spec for spec in catalogue()}
 
 
 def golden() -> Iterator[dict[str, Any]]:

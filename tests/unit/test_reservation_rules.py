@@ -232,14 +232,19 @@ def test_a_hold_repeated_after_its_release_is_given_back() -> None:
     assert levels(world, "a") == (5, 0, 0)
 
 
-def test_a_manual_hold_is_answered_once_decided_and_released_on_request() -> None:
-    caller = ReplyAddress(topic="replies", correlation_id="c1")
-    hold = ReserveStock(
-        order_id="m1",
+def manual_hold(order_id: str = "m1") -> ReserveStock:
+    """`POST /reservations` of two units of product a, by an operator."""
+    return ReserveStock(
+        order_id=order_id,
         items=(OrderLine(product_id="a", quantity=2),),
         issued_at=NOW,
         requested_by=OPERATOR,
     )
+
+
+def test_a_manual_hold_is_answered_once_decided_and_released_on_request() -> None:
+    caller = ReplyAddress(topic="replies", correlation_id="c1")
+    hold = manual_hold()
 
     opened = reservations.decide(None, hold, NOW, caller)
     granted = reservations.decide(opened.state, granted_line("m1", "a", 2), NOW)
@@ -258,12 +263,7 @@ def test_a_manual_hold_is_answered_once_decided_and_released_on_request() -> Non
 
 def test_a_manual_hold_records_who_placed_it_and_then_who_released_it() -> None:
     releaser = Actor(sub="another-operator", role="operator")
-    hold = ReserveStock(
-        order_id="m1",
-        items=(OrderLine(product_id="a", quantity=2),),
-        issued_at=NOW,
-        requested_by=OPERATOR,
-    )
+    hold = manual_hold()
     release = ReleaseReservation(order_id="m1", issued_at=NOW, requested_by=releaser)
 
     opened = reservations.decide(None, hold, NOW)
@@ -310,14 +310,7 @@ def test_releasing_a_saga_reservation_on_request_is_refused() -> None:
 
 def test_an_order_under_the_id_of_a_manual_hold_is_rejected_and_leaves_the_hold_alone() -> None:
     world = shop(a=5)
-    world.send_order(
-        ReserveStock(
-            order_id="o1",
-            items=(OrderLine(product_id="a", quantity=2),),
-            issued_at=NOW,
-            requested_by=OPERATOR,
-        )
-    )
+    world.send_order(manual_hold("o1"))
     world.settle()
 
     world.order("o1", a=1)
@@ -347,12 +340,7 @@ def test_a_saga_reservation_with_an_unpriced_line_is_never_announced_reserved() 
 
 def test_a_manual_hold_delivered_again_before_it_settles_waits_to_answer_its_caller_once() -> None:
     caller = ReplyAddress(topic="replies", correlation_id="c1")
-    hold = ReserveStock(
-        order_id="m1",
-        items=(OrderLine(product_id="a", quantity=2),),
-        issued_at=NOW,
-        requested_by=OPERATOR,
-    )
+    hold = manual_hold()
 
     opened = reservations.decide(None, hold, NOW, caller)
     again = reservations.decide(opened.state, hold, NOW, caller)  # its worker left the group
@@ -364,12 +352,7 @@ def test_a_manual_hold_delivered_again_before_it_settles_waits_to_answer_its_cal
 
 
 def test_another_caller_holding_an_existing_id_is_told_it_exists() -> None:
-    hold = ReserveStock(
-        order_id="m1",
-        items=(OrderLine(product_id="a", quantity=2),),
-        issued_at=NOW,
-        requested_by=OPERATOR,
-    )
+    hold = manual_hold()
     opened = reservations.decide(None, hold, NOW, ReplyAddress(topic="r", correlation_id="c1"))
     other = ReplyAddress(topic="r", correlation_id="c2")
 
