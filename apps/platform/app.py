@@ -136,6 +136,10 @@ def create_app(
         # job behind the gate (web/access.py), with the documented errors.
         web_tables_enabled=False,
         web_router_enabled=False,
+        # No standby copies: one taken over after a restart without state lacked rows its
+        # changelog held (docs/guarantees.md, "Standby copies"); a partition taken over is
+        # read from its changelog instead.
+        table_standby_replicas=0,
         # A message that does not decode is dead-lettered rather than crashing its agent.
         Topic=DeadLetteringTopic,
         # Every record labelled with its schema's version, and read by it (see `record_schema`).

@@ -30,8 +30,8 @@ Eight workarounds live here, the first two measured in BROKER.md:
   re-fetched below it were dropped as read, though the revoke had thrown them away
   unhandled. A stream partition's read offset is now set by its seek alone
   (`ReadOffsets`). The same hand-over left a changelog partition's read offset past
-  where the next recovery sought it (Faust's `seek_wait` sets none), and a standby
-  copy dropped the records in between for good: a changelog's is never kept.
+  where the next recovery sought it (Faust's `seek_wait` sets none), and the records
+  in between were dropped for good: a changelog's is never kept.
 * Faust commits past a record that was never acknowledged: when it is the first one
   after the committed offset (an off-by-one), when it lies in a hole the fetcher
   skipped (Faust takes every hole for compaction or transaction markers, which these
@@ -185,9 +185,9 @@ class ReadOffsets(dict[TP, int | None]):
 
     A changelog's read offset is never kept. The same hand-over across a revoke left a
     changelog partition with a read offset past where the next assignment's recovery
-    sought it (Faust's `seek_wait` sets none), so a standby copy dropped the records in
-    between for good, and later took the partition over without them. The recovery
-    passes over a record it has applied already by its own offsets.
+    sought it (Faust's `seek_wait` sets none), so the records in between were dropped
+    for good. The recovery passes over a record it has applied already by its own
+    offsets.
     """
 
     def __init__(self, is_stream: Callable[[TP], bool]) -> None:
