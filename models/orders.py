@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from models.actors import Actor, caller_unknown
 from models.base import Identifier, Model, Money, Page, Upcaster
 from models.events import OrderLine, one_line_per_product
+from models.hops import Hop
 
 OrderStatus = Literal["PENDING", "RESERVED", "CONFIRMED", "FAILED", "CANCELLING", "CANCELLED"]
 #: Where an order's saga ends (a confirmed order may still be cancelled or refunded).
@@ -159,6 +160,9 @@ class Order(Model):
     """
 
     outcome_statuses: ClassVar[frozenset[str]] = SETTLED
+    #: Version 2 keeps the trace the order was placed in and its timeline (fields added:
+    #: read both ways).
+    schema_version: ClassVar[int] = 2
 
     id: Identifier
     customer_id: Identifier
@@ -176,6 +180,12 @@ class Order(Model):
     #: The facts that finish a cancellation: stock back, payment cancelled or refunded.
     stock_released: bool = False
     payment_settled: bool = False
+    #: The W3C `traceparent` the order was placed in, when traced: what comes later (a
+    #: cancellation, a nudge) goes on in that trace (apps/platform/tracing.py).
+    traceparent: str | None = None
+    #: The hops of the records that led to each step, in the order they were handled
+    #: (apps/platform/hops.py): GET /orders/{id}/timeline.
+    timeline: tuple[Hop, ...] = ()
 
     def public(self) -> dict[str, object]:
         """What a client sees of the order: the fields of `PublicOrder`."""
@@ -198,6 +208,9 @@ class PublicOrder(Model):
 
 
 class OrderReply(Model):
+    #: Version 2: its order keeps the trace (a field added: read both ways).
+    schema_version: ClassVar[int] = 2
+
     order: Order | None = None
     error: Literal["NOT_FOUND", "IDEMPOTENCY_CONFLICT", "NOT_CANCELLABLE"] | None = None
     message: str | None = None

@@ -45,6 +45,9 @@ class Payment(Model):
     money taken at the gateway, which a late cancel or a failure must give back.
     """
 
+    #: Version 2 keeps the order's trace (a field added: read both ways).
+    schema_version: ClassVar[int] = 2
+
     order_id: Identifier
     payment_id: str
     source: Literal["saga", "prepayment"] = "saga"
@@ -73,6 +76,9 @@ class Payment(Model):
     created_at: datetime
     updated_at: datetime
     waiting: tuple[ReplyAddress, ...] = ()
+    #: The W3C `traceparent` of the order's trace, when traced: a refund or a timeout
+    #: goes on in that trace (apps/platform/tracing.py).
+    traceparent: str | None = None
 
     def asked_by(self, status: str) -> Actor | None:
         """Who asked for `status` by REST, if someone did (None: the saga moved it)."""
@@ -205,6 +211,9 @@ PaymentCommand = GatewayAnswered | TimeOutPayment | Prepay | ChangePaymentStatus
 
 
 class PaymentReply(Model):
+    #: Version 2: its payment keeps the trace (a field added: read both ways).
+    schema_version: ClassVar[int] = 2
+
     payment: Payment | None = None
     error: Literal["NOT_FOUND", "EXISTS", "NOT_ALLOWED", "REJECTED"] | None = None
     message: str | None = None

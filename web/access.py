@@ -40,6 +40,7 @@ TABLE: Table = {
     ("GET", "/orders"): SELF_SERVICE,
     ("POST", "/orders"): SELF_SERVICE,
     ("GET", "/orders/{order_id}"): SELF_SERVICE,
+    ("GET", "/orders/{order_id}/timeline"): SELF_SERVICE,
     ("DELETE", "/orders/{order_id}"): SELF_SERVICE,
     ("GET", "/"): PUBLIC,  # the saga page (it stands in for Faust's own index page)
     ("GET", "/ui"): PUBLIC,

@@ -9,6 +9,7 @@ from faust.web import Request, Response
 
 from apps.order.app import app, open_sagas, orders, watch
 from models.base import Listing, utcnow
+from models.hops import Timeline
 from models.orders import (
     SETTLED,
     CancelOrder,
@@ -141,3 +142,26 @@ class OrderById(ServiceView):
         )
         order = await send(command)
         return self.json(order.public(), status=202)
+
+
+@app.page("/orders/{order_id}/timeline")
+class OrderTimeline(ServiceView):
+    @Operation(
+        "An order's hops: each service that handled one of its records, when the record was"
+        " written, when it was handled, how long it waited and how long the handler took",
+        {200: Timeline},
+    )
+    async def get(self, request: Request, order_id: str) -> Response:
+        key = path_id(order_id, "order")
+        grant = grant_of(request)
+
+        async def answer() -> Response:
+            order = orders.get(key)
+            if order is None:
+                raise NotFound(f"no order {key!r}")
+            grant.visible(order.customer_id, f"order {key!r}")
+            return self.json(
+                Timeline(order_id=order.id, hops=order.timeline).model_dump(mode="json")
+            )
+
+        return await self.routed(request, orders, key, answer)

@@ -20,7 +20,7 @@ from faust.types import TP
 from apps.order import core
 from apps.order.app import app, feed, open_sagas, order_inputs_topic, orders, watch
 from apps.order.stalled import Nudges
-from apps.platform import metrics
+from apps.platform import metrics, tracing
 from apps.platform.decision import Decision
 from apps.platform.replies import reply_address
 from apps.platform.shell import apply, each_event
@@ -79,7 +79,8 @@ class NudgeTimer:
                 "order %s stalled %s since %s: nudged", order.id, order.status, order.updated_at
             )
             metrics.SAGAS_NUDGED.inc()
-            await app.publish(nudge)
+            with tracing.continuing(order, "nudge order"):
+                await app.publish(nudge)
 
 
 #: How long an order may stay open and unchanged: OMS_SAGA_NUDGE_AFTER (and, while its

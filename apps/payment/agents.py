@@ -18,10 +18,13 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from opentelemetry.trace import SpanKind
+
 from apps.payment.app import app, gateway, gateway_requests_topic, payment_inputs_topic, payments
 from apps.payment.core import payments as payment_rules
 from apps.payment.core import timeouts
 from apps.payment.gateway import GatewayResult, with_retries
+from apps.platform import tracing
 from apps.platform.decision import Decision
 from apps.platform.replies import reply_address
 from apps.platform.shell import apply, each_event
@@ -56,12 +59,17 @@ async def call_gateway(stream: Any) -> AsyncIterator[GatewayAnswered | None]:
 async def make_gateway_request(event: Any) -> GatewayAnswered:
     request = event.value
     result: GatewayResult
-    if isinstance(request, Charge):
-        result = await with_retries(
-            partial(gateway.charge, request.payment_id, request.amount, request.payment_token)
-        )
-    else:
-        result = await with_retries(partial(gateway.refund, request.payment_id, request.amount))
+    with tracing.span(
+        f"gateway {request.type}", SpanKind.CLIENT, **{"oms.payment_id": request.payment_id}
+    ) as round_trip:
+        if isinstance(request, Charge):
+            call = partial(
+                gateway.charge, request.payment_id, request.amount, request.payment_token
+            )
+        else:
+            call = partial(gateway.refund, request.payment_id, request.amount)
+        result = await with_retries(call)
+        round_trip.set_attribute("oms.gateway.outcome", result.outcome)
     answer = GatewayAnswered(
         order_id=request.order_id,
         payment_id=request.payment_id,
@@ -93,8 +101,10 @@ class TimeoutTimer:
         if rows is None:
             return
         self.asked, fresh = self.asked.ask(timeouts.overdue(rows, utcnow(), self.timeout))
+        by_order = {payment.order_id: payment for payment in rows}
         for timed_out in fresh:
-            await app.publish(timed_out)
+            with tracing.continuing(by_order[timed_out.order_id], "time out payment"):
+                await app.publish(timed_out)
 
 
 #: How long a payment may stay pending: OMS_PAYMENT_TIMEOUT.

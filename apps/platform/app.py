@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -13,7 +14,7 @@ from mode.utils.objects import cached_property
 from mode.utils.queues import FlowControlEvent
 
 import topics
-from apps.platform import metrics, readiness, redaction
+from apps.platform import hops, metrics, readiness, redaction, tracing
 from apps.platform.adjusted_app import AdjustedApp, broker_options
 from apps.platform.broker_wait import wait_for_broker
 from apps.platform.dead_letter_log import keep_dead_letters
@@ -73,6 +74,9 @@ class ServiceApp(AdjustedApp):
         super().__init__(app_id(service), settings, **options)
 
     async def on_first_start(self) -> None:
+        # The worker's port is known from here on (`--web-port`): it names the worker.
+        worker = f"{socket.gethostname()}:{self.conf.web_port}"
+        tracing.start(self.service, worker, text_logs=self.settings.log_format != "json")
         # Before the producer and consumer start: they give up at once without a broker.
         await wait_for_broker(*self.settings.broker_host_port)
         await super().on_first_start()
@@ -81,7 +85,8 @@ class ServiceApp(AdjustedApp):
         """Send `value` to the topic declared for its type, under that topic's key."""
         spec = topics.route(value)
         self.expect_answers()
-        await self.bound(spec).send(key=spec.key_of(value), value=value)
+        with tracing.sending(spec.name, value, hops.outgoing(self.service)) as headers:
+            await self.bound(spec).send(key=spec.key_of(value), value=value, headers=headers)
 
     def expect_answers(self) -> None:
         """This worker sent what others will act on: fetch with the short wait from now."""

@@ -19,7 +19,7 @@ import faust
 from aiokafka.errors import KafkaError
 from faust.types import Message
 
-from apps.platform import metrics
+from apps.platform import metrics, tracing
 from apps.platform.retrying import retrying
 from models.base import utcnow
 from models.dead_letters import DeadLetter
@@ -51,7 +51,10 @@ async def dead_letter(app: Any, message: Message, error: BaseException) -> None:
         letter.error,
     )
     metrics.DEAD_LETTERS.labels(message.topic).inc()
-    await app.dead_letters_topic.send(key=message.topic, value=letter)
+    tracing.failed(letter.error)
+    topic = app.dead_letters_topic
+    with tracing.sending(topic.get_topic_name(), letter) as headers:
+        await topic.send(key=message.topic, value=letter, headers=headers)
 
 
 async def handle_or_dead_letter(
@@ -72,10 +75,12 @@ class DeadLetteringTopic(faust.Topic):
     """A topic that dead-letters a message it cannot decode instead of crashing its agent."""
 
     async def on_key_decode_error(self, exc: Exception, message: Message) -> None:
-        await dead_letter(self.app, message, exc)
+        with tracing.processing(message, None, self.app.conf.id):
+            await dead_letter(self.app, message, exc)
 
     async def on_value_decode_error(self, exc: Exception, message: Message) -> None:
-        await dead_letter(self.app, message, exc)
+        with tracing.processing(message, None, self.app.conf.id):
+            await dead_letter(self.app, message, exc)
 
 
 def _b64(data: bytes | None) -> str | None:

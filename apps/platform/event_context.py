@@ -8,6 +8,7 @@ one set and one reset, whatever the log format.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,6 +24,10 @@ class Message(Protocol):
     def partition(self) -> int: ...
     @property
     def offset(self) -> int: ...
+    @property
+    def timestamp(self) -> float: ...
+    @property
+    def headers(self) -> Any: ...
 
 
 class Event(Protocol):
@@ -45,24 +50,29 @@ class EventFields(TypedDict):
 
 
 # A context variable, not a global: each agent's task (and each task it starts) sees
-# only the event it is handling itself.
-_handled: ContextVar[Event | None] = ContextVar("handled_event", default=None)
+# only the event it is handling itself, and when it began (epoch seconds).
+_handled: ContextVar[tuple[Event, float] | None] = ContextVar("handled_event", default=None)
 
 
 @contextmanager
 def handling(event: Event) -> Iterator[None]:
-    """Within the block, `current()` names `event`."""
-    token = _handled.set(event)
+    """Within the block, `current()` names `event`, and `handled()` says when it began."""
+    token = _handled.set((event, time.time()))
     try:
         yield
     finally:
         _handled.reset(token)
 
 
+def handled() -> tuple[Event, float] | None:
+    """The event being handled here and when its handling began, or None outside any handler."""
+    return _handled.get()
+
+
 def current() -> EventFields | None:
     """The fields of the event being handled here, or None outside any handler."""
-    event = _handled.get()
-    return None if event is None else fields_of(event)
+    handled = _handled.get()
+    return None if handled is None else fields_of(handled[0])
 
 
 def fields_of(event: Event) -> EventFields:

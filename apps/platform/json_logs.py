@@ -2,8 +2,9 @@
 
 A line has `time` (ISO 8601, UTC), `level`, `logger`, `service` and `message`, an
 `exception` when there is one, and, while an event is handled, its `order_id`, `event`
-(its type), `topic`, `partition` and `offset` (see `event_context`). So one order can be
-followed through the three services with `grep <order id>` or `jq`.
+(its type), `topic`, `partition` and `offset` (see `event_context`), and, when traced,
+`trace_id` and `span_id`. So one order can be followed through the three services with
+`grep <order id>`, `grep <trace id>` or `jq`.
 
 The formatter is a few lines over `json.dumps` rather than python-json-logger: the
 fields are fixed and few, and a dependency would bring options (renaming, `extra`
@@ -18,7 +19,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from apps.platform import event_context
+from apps.platform import event_context, tracing
 
 
 class JsonFormatter(logging.Formatter):
@@ -43,6 +44,8 @@ class JsonFormatter(logging.Formatter):
             line["stack"] = self.formatStack(record.stack_info)
         if (event := event_context.current()) is not None:
             line.update(event)
+        # Written inside a span: the trace's and the span's ids (see `tracing`).
+        line.update(tracing.log_fields(record))
         # A change made through REST: who asked, what, and the answer (see web/kit/auth.py).
         audit = getattr(record, "audit", None)
         if isinstance(audit, dict):

@@ -19,6 +19,7 @@ from faust.types import EventT
 from mode.utils.text import want_str
 
 import topics
+from apps.platform import tracing
 from models.base import Model, ReplyAddress
 
 #: The headers that carry a reply address.
@@ -35,9 +36,12 @@ async def request(app: Any, command: Model) -> ReplyPromise:
     correlation_id = uuid4().hex
     promise = ReplyPromise(app.conf.reply_to, correlation_id)
     await app._reply_consumer.add(correlation_id, promise)
-    headers = {REPLY_TO: app.conf.reply_to.encode(), CORRELATION_ID: correlation_id.encode()}
+    address = {REPLY_TO: app.conf.reply_to.encode(), CORRELATION_ID: correlation_id.encode()}
     app.expect_answers()
-    await app.bound(spec).send(key=spec.key_of(command), value=command, headers=headers, force=True)
+    with tracing.sending(spec.name, command, address) as headers:
+        await app.bound(spec).send(
+            key=spec.key_of(command), value=command, headers=headers, force=True
+        )
     return promise
 
 
@@ -57,10 +61,12 @@ async def send_reply(app: Any, address: ReplyAddress, value: Any) -> None:
     request); only the answer to an asker in this very worker skips the round trip.
     """
     if address.topic == app.conf.reply_to:
+        tracing.note("reply", **{"oms.record.type": type(value).__name__})
         app._reply_consumer.fulfill(address.correlation_id, value)
         return
     response = ReqRepResponse(key=None, value=value, correlation_id=address.correlation_id)
-    await app.send(address.topic, key=None, value=response)
+    with tracing.sending(address.topic, value) as headers:
+        await app.send(address.topic, key=None, value=response, headers=headers)
 
 
 class PromptReplyConsumer(ReplyConsumer):

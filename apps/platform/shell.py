@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
 
-from apps.platform import metrics
+from apps.platform import hops, metrics, tracing
 from apps.platform.app import ServiceApp
 from apps.platform.dead_letters import handle_or_dead_letter
 from apps.platform.decision import Decision
@@ -34,7 +34,7 @@ async def each_event(
     """
     async for event in stream.events():
         started = time.perf_counter()
-        with handling(event):
+        with tracing.processing(event.message, event.value, app.conf.id), handling(event):
             result = await handle_or_dead_letter(app, event, partial(handler, event))
         elapsed = time.perf_counter() - started
         metrics.handled(event.message.topic, elapsed, dead_lettered=result is None)
@@ -57,13 +57,18 @@ async def apply(
     follows the write even when a send fails after it (the retry finds no change to make).
     """
     after = decision.state
+    status = getattr(after, "status", None)
+    moved = status is not None and status != getattr(before, "status", None)
     if decision.changed and after is not None:
+        after = tracing.stamped(after)  # a new order keeps the trace it was placed in
+        # ... and its timeline: the hops that led here, and the step this one made.
+        after = hops.recorded(after, app.service, status if moved else None)
         table[key] = after
         if written is not None:
             written(after)
         app.faults.after_write(table.name, key)
-        status = getattr(after, "status", None)
-        if status is not None and status != getattr(before, "status", None):
+        tracing.note("table write", **{"oms.table": table.name, "oms.status": str(status)})
+        if moved:
             # A line per step cost a tenth of a worker's CPU (py-spy): the steps are
             # logged at debug, and only the statuses the value names at info.
             settled = status in type(after).outcome_statuses
@@ -73,11 +78,17 @@ async def apply(
             if settled:
                 metrics.settled(table.name, status, getattr(after, "reason", None))
     messages = (*decision.commands, *decision.events)
-    for message in messages:
-        await app.publish(message)
-    if messages and app.faults.crashes_after_these_sends():
-        await app.faults.crash(app, table.name, key)
-    for address, reply in decision.replies:
-        if (error := getattr(reply, "error", None)) is not None:
-            logger.info("%s %s refused: %s", table.name, key, error)
-        await send_reply(app, address, reply)
+    tracing.decided(
+        str(status) if decision.changed else "unchanged",
+        **{"oms.sent": len(messages), "oms.replies": len(decision.replies)},
+    )
+    # What a request or a timer makes of an order goes on in the order's own trace.
+    with tracing.continuing(before, f"continue {table.name}"):
+        for message in messages:
+            await app.publish(message)
+        if messages and app.faults.crashes_after_these_sends():
+            await app.faults.crash(app, table.name, key)
+        for address, reply in decision.replies:
+            if (error := getattr(reply, "error", None)) is not None:
+                logger.info("%s %s refused: %s", table.name, key, error)
+            await send_reply(app, address, reply)

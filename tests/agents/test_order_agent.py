@@ -64,7 +64,12 @@ async def test_a_placed_order_is_stored_announced_and_answered(agent: Any, sent:
     assert orders.get(order_id).status == "PENDING"
     assert [key for topic, key, _ in sent if topic == "ORDER.CREATED"] == [order_id]
     ((address, reply),) = decision.replies
-    assert address.correlation_id == "c1" and reply.created and reply.order == orders.get(order_id)
+    assert address.correlation_id == "c1" and reply.created
+    # What the caller sees is what is stored (the stored order also keeps its timeline).
+    assert reply.order.public() == orders.get(order_id).public()
+    assert [(hop.record, hop.step) for hop in orders.get(order_id).timeline] == [
+        ("PlaceOrder", "PENDING")
+    ]
 
 
 async def test_the_saga_events_of_an_order_on_its_partition_confirm_it(agent: Any) -> None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -183,6 +183,25 @@ def test_orders_placed_over_http_appear_and_move_through_their_states_without_a_
         expect(shown.nth(index)).to_contain_text(change["cause"])
     # Who placed it: the tests place orders as the operator `test-operator`.
     expect(shown.first).to_contain_text("by test-operator (operator)")
+
+    # Its timeline: a hop of the order service made each step of the history, in order,
+    # and the hops of inventory and payment lie between them.
+    steps = page.locator("#timeline li[data-step]")
+    expect(steps).to_have_count(len(history))
+    for index, change in enumerate(history):
+        expect(steps.nth(index)).to_have_attribute("data-step", change["status"])
+        expect(steps.nth(index)).to_have_attribute("data-service", "order")
+    for service in ("inventory", "payment"):
+        expect(page.locator(f'#timeline li[data-service="{service}"]').first).to_be_visible()
+    expect(page.locator("#timeline-total")).to_contain_text(re.compile(r"^\d+ ms from the first"))
+    hops = system.order.get(f"/orders/{confirmed['id']}/timeline").body["hops"]
+    made = [hop for hop in hops if hop["step"]]
+    for change, hop in zip(history, made, strict=True):
+        handled, at = (
+            datetime.fromisoformat(hop["handled_at"]),
+            datetime.fromisoformat(change["at"]),
+        )
+        assert handled <= at <= handled + timedelta(milliseconds=hop["took_ms"] + 2), (change, hop)
 
     # `make screenshot` asks for it in docs/, where the README shows it.
     screenshot = Path(os.environ.get("SAGA_PAGE_SCREENSHOT") or tmp_path / "saga-page.png")

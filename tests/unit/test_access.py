@@ -166,6 +166,7 @@ def test_own_and_settle_reach_only_the_routes_whose_views_confine_them() -> None
         ("POST", "/orders"),
         ("GET", "/orders/{order_id}"),
         ("DELETE", "/orders/{order_id}"),
+        ("GET", "/orders/{order_id}/timeline"),
         ("GET", "/payments"),
         ("POST", "/payments"),
         ("GET", "/payments/{payment_id}"),

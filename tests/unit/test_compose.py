@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from apps.cli.workers import worker_ports
+from apps.platform import tracing
 from apps.platform.settings import PREFIX, SERVICES, Settings
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
@@ -24,6 +25,7 @@ OPERATOR = {
     "OMS_BROKER_SASL_PASSWORD": "s3cret",
     "KAFKA_CA_FILE": "/etc/ssl/kafka-ca.pem",
     "OMS_AUTH_SECRET": "a-secret-the-operator-made-of-48-characters-long",
+    "OTEL_TRACES_BACKEND": "tempo.internal:4317",
 }
 #: Compose's `${NAME}`, `${NAME:-default}` and `${NAME:?error}` (and without the colon).
 VARIABLE = re.compile(r"\$\{(\w+)(?::?([-?])([^}]*))?\}")
@@ -69,14 +71,23 @@ def data_volumes(spec: dict[str, Any]) -> list[str]:
 both_files = pytest.mark.parametrize("name", [LOCAL, EXTERNAL])
 
 
-@both_files
-def test_every_service_has_a_health_check(name: str) -> None:
-    services = load(name)["services"].items()
-    unchecked = [
-        service for service, spec in services if not spec.get("healthcheck", {}).get("test")
-    ]
+#: Built from scratch, without a shell to probe them with; nothing waits for them.
+TRACING_PIPELINE = {"otel-collector", "jaeger"}
 
-    assert unchecked == []
+
+@both_files
+def test_every_service_but_the_tracing_pipeline_has_a_health_check(name: str) -> None:
+    services = load(name)["services"].items()
+    unchecked = {
+        service for service, spec in services if not spec.get("healthcheck", {}).get("test")
+    }
+
+    assert unchecked <= TRACING_PIPELINE
+    for service, spec in services:
+        depends_on = spec.get("depends_on", {})
+        for dependency in depends_on:
+            healthy = isinstance(depends_on, dict) and depends_on[dependency].get("condition")
+            assert not (healthy and dependency in unchecked), f"{service} waits on {dependency}"
 
 
 @both_files
@@ -98,9 +109,45 @@ def test_every_command_starts_a_worker_of_an_existing_app(name: str) -> None:
 
 
 @both_files
-def test_every_variable_a_worker_is_given_is_a_setting(name: str) -> None:
+def test_every_variable_a_worker_is_given_is_a_setting_or_opentelemetrys(name: str) -> None:
     for service, spec in workers(name).items():
-        assert set(spec["environment"]) - SETTINGS == set(), service
+        assert set(spec["environment"]) - SETTINGS - tracing.VARIABLES == set(), service
+
+
+@both_files
+def test_every_worker_exports_its_spans_to_the_collector_beside_it(name: str) -> None:
+    collector = load(name)["services"]["otel-collector"]
+    receiving = collector["environment"]["OTLP_RECEIVER"]
+    port = receiving.rsplit(":", 1)[1]
+    for service, spec in workers(name).items():
+        endpoint = environment(spec)["OTEL_EXPORTER_OTLP_ENDPOINT"]
+        assert tracing.wanted(environment(spec)), service
+        host = "127.0.0.1" if spec.get("network_mode") == "host" else "otel-collector"
+        assert endpoint == f"http://{host}:{port}", service
+        assert "otel-collector" not in spec.get("depends_on", {}), "no worker waits for traces"
+    config = yaml.safe_load((DOCKER / "otel-collector.yaml").read_text())
+    [mounted] = collector["configs"]
+    assert load(name)["configs"][mounted["source"]]["file"] == "./otel-collector.yaml"
+    assert mounted["target"] == option(collector["command"][0].split("="), "--config")
+    assert config["service"]["pipelines"]["traces"]["receivers"] == ["otlp"]
+    assert "http" in config["receivers"]["otlp"]["protocols"]
+
+
+def test_on_one_machine_the_collector_sends_the_traces_to_jaeger_whose_ui_is_on_localhost() -> None:
+    services = load(LOCAL)["services"]
+    backend = services["otel-collector"]["environment"]["OTEL_TRACES_BACKEND"]
+    assert backend == "jaeger:4317"
+    assert services["jaeger"]["ports"] == ["127.0.0.1:16686:16686"]
+
+
+def test_on_a_cluster_the_collector_listens_on_loopback_and_sends_to_the_operators_backend() -> (
+    None
+):
+    collector = load(EXTERNAL)["services"]["otel-collector"]
+    env = {key: interpolate(str(value)) for key, value in collector["environment"].items()}
+    assert collector["network_mode"] == "host"
+    assert env["OTLP_RECEIVER"].startswith("127.0.0.1:")
+    assert env["OTEL_TRACES_BACKEND"] == OPERATOR["OTEL_TRACES_BACKEND"]
 
 
 @both_files

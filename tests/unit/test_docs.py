@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from apps.platform import tracing
 from apps.platform.settings import PREFIX, Settings
 
 ROOT = Path(__file__).parents[2]
@@ -86,15 +87,15 @@ def broken(page: Path) -> list[str]:
     return wrong
 
 
-def settings_table() -> dict[str, str]:
-    """Each variable of the settings table in docs/operations.md, with its default cell."""
+def settings_table(name: str = "settings", prefix: str = "OMS_") -> dict[str, str]:
+    """Each variable of the table `name` in docs/operations.md, with its default cell."""
     text = (DOCS / "operations.md").read_text()
-    table = re.search(r"<!-- settings -->\n(.*?)\n<!-- /settings -->", text, re.S)
-    assert table is not None, "docs/operations.md has no <!-- settings --> table"
+    table = re.search(rf"<!-- {name} -->\n(.*?)\n<!-- /{name} -->", text, re.S)
+    assert table is not None, f"docs/operations.md has no <!-- {name} --> table"
     rows = {}
     for line in table.group(1).splitlines()[2:]:
         variables, default, _meaning = (cell.strip() for cell in line.strip("|").split("|", 2))
-        rows.update(dict.fromkeys(re.findall(r"`(OMS_[A-Z0-9_]+)`", variables), default))
+        rows.update(dict.fromkeys(re.findall(rf"`({prefix}[A-Z0-9_]+)`", variables), default))
     return rows
 
 
@@ -156,6 +157,16 @@ def test_the_settings_table_gives_each_setting_its_default(variable: str) -> Non
         assert cell.startswith("(") and default == "", f"{variable}: {cell!r}"
     else:
         assert type(default)(literal.group(1)) == default, f"{variable}: {cell!r}"
+
+
+def test_the_tracing_table_names_every_opentelemetry_variable_a_worker_reads_and_no_other() -> None:
+    assert sorted(settings_table("tracing", "OTEL_")) == sorted(tracing.VARIABLES)
+
+
+def test_every_otel_variable_the_docs_name_is_one_a_worker_reads() -> None:
+    named = {name for page in PAGES for name in re.findall(r"\bOTEL_[A-Z0-9_]+", page.read_text())}
+    # The collector's own: where it sends the traces (docker/otel-collector.yaml).
+    assert named - tracing.VARIABLES <= {"OTEL_TRACES_BACKEND"}
 
 
 def test_every_oms_variable_the_docs_name_is_a_setting_or_one_the_oms_commands_read() -> None:

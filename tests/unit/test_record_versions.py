@@ -59,13 +59,13 @@ def test_a_label_joins_the_headers_a_record_already_has() -> None:
     _, headers = RecordSchema(value_type=Order, value_serializer="model").dumps_value(
         APP, an_order(), headers={"oms-reply-to": b"r"}
     )
-    assert headers == {"oms-reply-to": b"r", HEADER: b"Order.v1"}
+    assert headers == {"oms-reply-to": b"r", HEADER: b"Order.v2"}
 
 
 def test_a_reply_is_labelled_with_the_answer_it_carries() -> None:
     reply = ReqRepResponse(key=None, value=OrderReply(order=an_order()), correlation_id="c")
     _, headers = RecordSchema().dumps_value(APP, reply, headers=None)
-    assert header_value(headers, HEADER) == b"OrderReply.v1"
+    assert header_value(headers, HEADER) == b"OrderReply.v2"
 
 
 def test_a_record_reads_with_the_fields_a_newer_writer_added_ignored() -> None:

@@ -20,7 +20,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_every_record_gets_the_schema_of_its_version(folder: Path) -> None:
     written, stale = schemas.write_schemas()
     assert (len(written), stale) == (len(RECORDS), [])
-    assert (folder / "PlaceOrder.v2.json").exists() and (folder / "Order.v1.json").exists()
+    assert (folder / "PlaceOrder.v2.json").exists() and (folder / "Order.v2.json").exists()
 
 
 def test_a_second_run_writes_nothing(folder: Path) -> None:
@@ -32,13 +32,14 @@ def test_a_model_changed_since_its_file_was_written_asks_for_a_new_version(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     schemas.write_schemas()
-    (folder / "Order.v1.json").write_text("{}\n")
+    (folder / "Product.v1.json").write_text("{}\n")
 
     assert schemas.run() == 1
-    assert "Order changed since Order.v1.json was written: raise Order.schema_version to 2" in (
-        capsys.readouterr().out
+    assert (
+        "Product changed since Product.v1.json was written: raise Product.schema_version to 2"
+        in (capsys.readouterr().out)
     )
-    assert (folder / "Order.v1.json").read_text() == "{}\n"
+    assert (folder / "Product.v1.json").read_text() == "{}\n"
 
 
 def test_the_committed_schemas_are_what_the_command_writes() -> None:

@@ -18,6 +18,7 @@ from web.kit import (
     openapi,
     swagger,
     tables,
+    tracing,
 )
 
 
@@ -36,3 +37,4 @@ def register(app: Any, access: auth.Table) -> None:
     methods.register(app)  # inside the errors' shape, before the gate
     auth.register(app, access, tokens.verifier(app.settings))
     headers.register(app)
+    tracing.register(app)  # outermost: each request a span, its trace in the answer

@@ -106,11 +106,53 @@ async function select(id) {
   if (selected) rows.get(selected)?.classList.remove("selected");
   selected = id;
   rows.get(id)?.classList.add("selected");
+  const path = `/orders/${encodeURIComponent(id)}`;
   try {
-    renderDetails(await getJson(`/orders/${encodeURIComponent(id)}`));
+    renderDetails(await getJson(path));
+    renderTimeline(await getJson(`${path}/timeline`));
   } catch (error) {
     $("#details-summary").textContent = String(error);
   }
+}
+
+// The order's hops as a waterfall: each row a service handling one of its records, the
+// grey part how long the record waited (on the broker, in the worker's queue), the
+// coloured part how long the handler took; the hop that moved the order names its step.
+function renderTimeline(timeline) {
+  const hops = timeline.hops;
+  if (hops.length === 0) {
+    $("#timeline-total").textContent = "no hops recorded (an order placed before 0.3.0)";
+    $("#timeline").replaceChildren();
+    return;
+  }
+  const start = Math.min(...hops.map((hop) => ms(hop.written_at)));
+  const end = Math.max(...hops.map((hop) => ms(hop.handled_at) + hop.took_ms));
+  const span = Math.max(end - start, 1);
+  const share = (duration) => `${(duration / span) * 100}%`;
+  $("#timeline-total").textContent =
+    `${Math.round(span)} ms from the first record written to the last handled`;
+  $("#timeline").replaceChildren(
+    ...hops.map((hop) => {
+      const item = el("li", { "data-service": hop.service });
+      if (hop.step) item.dataset.step = hop.step;
+      const lane = el("div", { class: "lane" });
+      const wait = el("span", { class: "wait" });
+      wait.style.left = share(ms(hop.written_at) - start);
+      wait.style.width = share(hop.waited_ms);
+      const work = el("span", { class: "work" });
+      work.style.left = share(ms(hop.handled_at) - start);
+      work.style.width = share(hop.took_ms);
+      lane.append(wait, work);
+      const step = hop.step ? el("span", { class: "status", "data-status": hop.step }, hop.step) : "";
+      item.append(
+        el("span", { class: "hop" }, `${hop.service} · ${hop.record} `),
+        step,
+        el("span", { class: "times" }, `waited ${hop.waited_ms} ms · took ${hop.took_ms} ms`),
+        lane,
+      );
+      return item;
+    }),
+  );
 }
 
 function renderDetails(order) {

@@ -1,0 +1,107 @@
+"""The hops that led to a record, carried in its `oms-hops` header, and kept with the order.
+
+A hop is a service handling a record: when the record was written (its Kafka timestamp),
+when the handling began, and how long it took until the service wrote what followed.
+Each record a worker sends while handling another carries the hops of the record handled
+and this one, so the last record of a chain carries the whole path that led to it: the
+order's own steps, inventory's lines, payment's gateway round trip. The order service
+keeps every hop that reaches it as the order's timeline (`Order.timeline`): the answer
+to "why did this order take 400 ms?", with no tracing backend (see docs/tracing.md).
+
+The header is JSON, `[[service, record, written_ms, handled_ms, took_ms], ...]`; a
+header that does not read is ignored, never a refusal. What a record costs here: one
+small JSON list read and written per record sent while handling.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from apps.platform import event_context
+from apps.platform.record_schema import header_value
+from models.base import Model
+from models.hops import Hop
+
+HEADER = "oms-hops"
+#: At most this many hops ride on a record, and an order keeps at most this many: a chain
+#: that goes round (a nudge, a redelivery) keeps its newest.
+MAX_HOPS = 32
+
+M = TypeVar("M", bound=Model)
+
+Row = tuple[str, str, int, int, int]
+
+
+def carried(headers: Any) -> list[Row]:
+    """The hops a record's headers carry (none if the header is missing or unreadable)."""
+    raw = header_value(headers, HEADER)
+    if not raw:
+        return []
+    try:
+        rows = json.loads(raw)
+        return [(str(s), str(r), int(w), int(h), int(t)) for s, r, w, h, t in rows]
+    except (ValueError, TypeError):
+        return []
+
+
+def this_hop(service: str, event: Any, started: float, now: float) -> Row:
+    """The hop of `service` handling `event` since `started`, until `now` (epoch seconds)."""
+    written_ms = int(event.message.timestamp * 1000)
+    record = event_context.event_type_of(event.value)
+    return (service, record, written_ms, int(started * 1000), int((now - started) * 1000))
+
+
+def outgoing(service: str) -> dict[str, bytes]:
+    """The header for a record `service` sends now: the hops that led to the record being
+    handled here, and this one (none outside a handler: a request's or a timer's record
+    starts a chain)."""
+    handled = event_context.handled()
+    if handled is None:
+        return {}
+    event, started = handled
+    rows = [*carried(event.message.headers), this_hop(service, event, started, time.time())]
+    return {HEADER: json.dumps(rows[-MAX_HOPS:], separators=(",", ":")).encode()}
+
+
+def recorded(value: M, service: str, step: str | None) -> M:
+    """`value` with the hops that led here in its `timeline`, if it keeps one: those the
+    record being handled carries, and this service's handling of it until now, which
+    moved it to the status `step` (None: no step of its history)."""
+    if "timeline" not in type(value).model_fields:
+        return value
+    handled = event_context.handled()
+    if handled is None:
+        return value
+    event, started = handled
+    here = hop_of(this_hop(service, event, started, time.time()), step)
+    known: tuple[Hop, ...] = getattr(value, "timeline", ())
+    seen = {(hop.service, hop.record, hop.handled_at) for hop in known}
+    fresh = [
+        hop
+        for hop in (*map(hop_of, carried(event.message.headers)), here)
+        if (hop.service, hop.record, hop.handled_at) not in seen
+    ]
+    if not fresh:
+        return value
+    timeline = sorted((*known, *fresh), key=lambda hop: hop.handled_at)[-MAX_HOPS:]
+    return value.model_copy(update={"timeline": tuple(timeline)})
+
+
+def hop_of(row: Row, step: str | None = None) -> Hop:
+    service, record, written_ms, handled_ms, took_ms = row
+    return Hop(
+        service=service,
+        record=record,
+        written_at=_moment(written_ms),
+        handled_at=_moment(handled_ms),
+        waited_ms=max(0, handled_ms - written_ms),
+        took_ms=took_ms,
+        step=step,
+    )
+
+
+def _moment(epoch_ms: int) -> datetime:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC)
