@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from apps.platform.settings import Settings
+from apps.platform.settings import VERSION, Settings
 from tests.processes import Worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +74,12 @@ class ReleaseWorker(Worker):
     def runs(self) -> str | None:
         """The release the worker says it runs (0.1.0 did not say)."""
         return self.get("/health").body.get("version")  # type: ignore[no-any-return]
+
+    def runs_its_release(self) -> bool:
+        """Whether the worker says it runs the release it was started at (0.1.0 says none)."""
+        if self.release is None:
+            return self.runs() == VERSION
+        return self.runs() == (None if self.release.version == "0.1.0" else self.release.version)
 
     def command(self, settings: Settings) -> list[str]:
         command = super().command(settings)

@@ -244,3 +244,27 @@ def test_an_orders_trace_id_is_in_the_log_lines_of_all_three_services(
         return found
 
     poll(lambda: services_logging() == SERVICES, f"log lines naming {trace_id}")
+
+
+@pytest.mark.dead_letters(1)
+def test_a_dead_lettered_record_is_an_error_in_its_trace_saying_why(
+    traced: System, receiver: Receiver
+) -> None:
+    trace_id, traceparent = caller_traceparent()
+    unreadable = {"type": "PlaceOrder", "order_id": f"o-{uuid4().hex[:24]}"}  # no order
+    publish(
+        traced.broker,
+        "order.commands",
+        [(unreadable["order_id"], unreadable)],
+        {"traceparent": traceparent},
+    )
+
+    def failed() -> list[Span]:
+        return [span for span in receiver.trace(trace_id) if span.error and span.kind == "consumer"]
+
+    poll(lambda: bool(failed()), "the dead letter's span")
+    [span] = failed()
+    assert span.parent_id == traceparent.split("-")[2], "a child of the span that sent it"
+    assert [name for name, _ in span.events] == ["exception"]
+    assert "PlaceOrder" in span.events[0][1]["exception.message"]
+    assert has(receiver, trace_id, "order", lambda s: s.name == "send order.dead-letters")
