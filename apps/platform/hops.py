@@ -10,7 +10,8 @@ to "why did this order take 400 ms?", with no tracing backend (see docs/tracing.
 
 The header is JSON, `[[service, record, written_ms, handled_ms, took_ms], ...]`; a
 header that does not read is ignored, never a refusal. What a record costs here: one
-small JSON list read and written per record sent while handling.
+hop's JSON joined to the header as it came, per record sent while handling; the order
+service alone reads the chain, when it writes an order.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ HEADER = "oms-hops"
 #: At most this many hops ride on a record, and an order keeps at most this many: a chain
 #: that goes round (a nudge, a redelivery) keeps its newest.
 MAX_HOPS = 32
+#: A header longer than this is parsed and cut to MAX_HOPS on the next send (a hop is
+#: about 60 bytes).
+MAX_HEADER_BYTES = 4096
 
 M = TypeVar("M", bound=Model)
 
@@ -57,13 +61,23 @@ def this_hop(service: str, event: Any, started: float, now: float) -> Row:
 def outgoing(service: str) -> dict[str, bytes]:
     """The header for a record `service` sends now: the hops that led to the record being
     handled here, and this one (none outside a handler: a request's or a timer's record
-    starts a chain)."""
+    starts a chain).
+
+    The hops before are not parsed: this one is joined to the header as it came, which is
+    checked for shape only (a chain grown past its bound is parsed and cut).
+    """
     handled = event_context.handled()
     if handled is None:
         return {}
     event, started = handled
-    rows = [*carried(event.message.headers), this_hop(service, event, started, time.time())]
-    return {HEADER: json.dumps(rows[-MAX_HOPS:], separators=(",", ":")).encode()}
+    row = _json(this_hop(service, event, started, time.time()))
+    before = header_value(event.message.headers, HEADER)
+    if not before or not (before.startswith(b"[[") and before.endswith(b"]]")):
+        return {HEADER: b"[" + row + b"]"}
+    if len(before) > MAX_HEADER_BYTES:
+        kept = b",".join(_json(hop) for hop in carried(event.message.headers)[1 - MAX_HOPS :])
+        return {HEADER: b"[" + kept + (b"," if kept else b"") + row + b"]"}
+    return {HEADER: before[:-1] + b"," + row + b"]"}
 
 
 def recorded(value: M, service: str, step: str | None) -> M:
@@ -76,13 +90,13 @@ def recorded(value: M, service: str, step: str | None) -> M:
     if handled is None:
         return value
     event, started = handled
-    here = hop_of(this_hop(service, event, started, time.time()), step)
     known: tuple[Hop, ...] = getattr(value, "timeline", ())
-    seen = {(hop.service, hop.record, hop.handled_at) for hop in known}
+    seen = {(hop.service, hop.record, _epoch_ms(hop.handled_at)) for hop in known}
+    rows = [*carried(event.message.headers), this_hop(service, event, started, time.time())]
     fresh = [
-        hop
-        for hop in (*map(hop_of, carried(event.message.headers)), here)
-        if (hop.service, hop.record, hop.handled_at) not in seen
+        hop_of(row, step if n == len(rows) - 1 else None)
+        for n, row in enumerate(rows)
+        if (row[0], row[1], row[3]) not in seen
     ]
     if not fresh:
         return value
@@ -105,3 +119,11 @@ def hop_of(row: Row, step: str | None = None) -> Hop:
 
 def _moment(epoch_ms: int) -> datetime:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC)
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def _json(row: Row) -> bytes:
+    return json.dumps(row, separators=(",", ":")).encode()

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import (
@@ -73,6 +74,9 @@ M = TypeVar("M", bound=Model)
 
 class _State:
     on = False
+    #: Whether the sampler follows the parent's decision (the default, and any
+    #: `parentbased_*`): then what an unsampled trace does makes no span at all.
+    follows_parent = True
 
 
 def on() -> bool:
@@ -132,9 +136,10 @@ def start(
     from opentelemetry.instrumentation.aiohttp_server import AioHttpServerInstrumentor
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    provider = TracerProvider(
-        resource=resource_of(service, worker, environ), sampler=sampler_from(environ)
-    )
+    sampler = sampler_from(environ)
+    named = environ.get("OTEL_TRACES_SAMPLER", "")
+    _State.follows_parent = sampler is not None or named.startswith("parentbased_")
+    provider = TracerProvider(resource=resource_of(service, worker, environ), sampler=sampler)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     # A read routed to the worker that owns the key carries the context (web/kit/base.py).
@@ -181,6 +186,9 @@ def sending(topic: str, value: Any, headers: dict[str, Any] | None = None) -> It
     if not _State.on:
         yield headers
         return
+    if unsampled(trace.get_current_span().get_span_context()):
+        yield {**(headers or {}), **_context_headers()}
+        return
     attributes = {
         **KAFKA,
         "messaging.operation.type": "send",
@@ -191,9 +199,29 @@ def sending(topic: str, value: Any, headers: dict[str, Any] | None = None) -> It
     with TRACER.start_as_current_span(
         f"send {topic}", kind=SpanKind.PRODUCER, attributes=attributes
     ):
-        carrier: dict[str, str] = {}
-        PROPAGATOR.inject(carrier)
-        yield {**(headers or {}), **{name: text.encode() for name, text in carrier.items()}}
+        yield {**(headers or {}), **_context_headers()}
+
+
+def _context_headers() -> dict[str, bytes]:
+    carrier: dict[str, str] = {}
+    PROPAGATOR.inject(carrier)
+    return {name: text.encode() for name, text in carrier.items()}
+
+
+def unsampled(parent: trace.SpanContext) -> bool:
+    """Whether what follows from `parent` is not sampled, whatever it does: its decision
+    says so, and the sampler follows it. Then no span is made, and the context goes on."""
+    return _State.follows_parent and parent.is_valid and not parent.trace_flags.sampled
+
+
+@contextmanager
+def _within(context: Context) -> Iterator[None]:
+    """Within the block, `context` is current (no span of its own)."""
+    token = otel_context.attach(context)
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
 
 
 @contextmanager
@@ -204,6 +232,10 @@ def processing(message: Any, value: Any, group: str) -> Iterator[None]:
         yield
         return
     sent = PROPAGATOR.extract(carrier_of(message.headers))
+    if unsampled(trace.get_current_span(sent).get_span_context()):
+        with _within(sent):
+            yield
+        return
     attributes = {
         **KAFKA,
         "messaging.operation.type": "process",
@@ -264,10 +296,13 @@ def continuing(kept: Model | None, what: str) -> Iterator[None]:
         return
     context = context_of(getattr(kept, "traceparent", None))
     here = trace.get_current_span().get_span_context()
-    if context is None or trace.get_current_span(context).get_span_context().trace_id == (
-        here.trace_id
-    ):
+    made_in = None if context is None else trace.get_current_span(context).get_span_context()
+    if made_in is None or made_in.trace_id == here.trace_id:
         yield
+        return
+    if unsampled(made_in):
+        with _within(context):
+            yield
         return
     links = [Link(here)] if here.is_valid else []
     with TRACER.start_as_current_span(what, context=context, links=links):

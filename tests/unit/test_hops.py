@@ -85,3 +85,19 @@ def test_a_value_without_a_timeline_is_left_as_it_is() -> None:
     hop = hops.hop_of(("order", "PlaceOrder", 1, 2, 3))
     with handling(received("X")):
         assert hops.recorded(hop, "order", None) is hop
+
+
+def test_a_header_of_another_shape_starts_the_chain_again() -> None:
+    with handling(received("ORDER.CREATED", {hops.HEADER: b'{"not": "a chain"}'})):
+        rows = json.loads(hops.outgoing("inventory")[hops.HEADER])
+
+    assert [row[:2] for row in rows] == [["inventory", "ORDER.CREATED"]]
+
+
+def test_a_chain_grown_past_its_bound_keeps_its_newest_hops() -> None:
+    long = [["order", f"R{n}", 1, 2, 3] for n in range(200)]
+    with handling(received("ORDER.CREATED", {hops.HEADER: json.dumps(long).encode()})):
+        rows = json.loads(hops.outgoing("inventory")[hops.HEADER])
+
+    assert len(rows) == hops.MAX_HOPS
+    assert rows[-2] == long[-1] and rows[-1][:2] == ["inventory", "ORDER.CREATED"]

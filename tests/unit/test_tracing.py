@@ -219,3 +219,17 @@ def test_traceresponse_names_the_trace_and_the_span_that_answered() -> None:
         0x0AF7651916CD43DD8448EB211C80319C, 0xB7AD6B7169203331, False, trace.TraceFlags(1)
     )
     assert traceresponse(context) == TRACEPARENT
+
+
+def test_a_record_of_a_trace_not_sampled_makes_no_span_and_passes_the_decision_on(
+    spans: Any,
+) -> None:
+    unsampled = TRACEPARENT[:-2] + "00"
+    with (
+        tracing.processing(Message(headers=[("traceparent", unsampled.encode())]), None, "g"),
+        tracing.sending("order.events", an_order()) as headers,
+    ):
+        pass
+
+    assert spans() == ()
+    assert headers["traceparent"] == unsampled.encode(), "the same trace, not sampled"
