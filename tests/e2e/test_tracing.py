@@ -63,6 +63,13 @@ def written(span: Span, status: str) -> bool:
     return any(name == "table write" and a.get("oms.status") == status for name, a in span.events)
 
 
+def whole(spans: list[Span]) -> bool:
+    """Whether every span's parent is among `spans` (the root's is the caller's, outside)."""
+    ids = {span.span_id for span in spans}
+    orphans = [span for span in spans if span.parent_id and span.parent_id not in ids]
+    return len(orphans) == 1 and orphans[0].kind == "server"
+
+
 def has(receiver: Receiver, trace_id: str, service: str, check: Callable[[Span], bool]) -> bool:
     return any(span.service == service and check(span) for span in receiver.trace(trace_id))
 
@@ -96,6 +103,8 @@ def test_a_confirmed_order_is_one_trace_through_the_three_services(
     traced.settled(order_id)
     wait_for(receiver, trace_id, "inventory", "COMMITTED")
     wait_for(receiver, trace_id, "order", "CONFIRMED")
+    # Each worker exports on its own beat: wait until every span's parent has come too.
+    poll(lambda: whole(receiver.trace(trace_id)), f"the whole of trace {trace_id}")
     spans = receiver.trace(trace_id)
     by_id = {span.span_id: span for span in spans}
 
