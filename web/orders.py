@@ -25,7 +25,7 @@ from models.orders import (
 )
 from web import access
 from web.kit import pages
-from web.kit.auth import grant_of
+from web.kit.auth import Grant, grant_of
 from web.kit.base import ServiceView, path_id
 from web.kit.commands import Refusals, answer_in, new_id, send_command
 from web.kit.errors import BadRequest, Conflict, GatewayTimeout, NotFound, Overloaded
@@ -106,6 +106,15 @@ class Orders(ServiceView):
         return self.json(order.public(), status=201, headers={"Location": f"/orders/{order.id}"})
 
 
+def visible_order(key: str, grant: Grant) -> Order:
+    """The order `key` in this worker's table, if the caller may see it (else 404)."""
+    order = orders.get(key)
+    if order is None:
+        raise NotFound(f"no order {key!r}")
+    grant.visible(order.customer_id, f"order {key!r}")
+    return order
+
+
 @app.page("/orders/{order_id}")
 class OrderById(ServiceView):
     @Operation("An order; `wait` long-polls until it settles", {200: PublicOrder}, query=WaitQuery)
@@ -117,10 +126,7 @@ class OrderById(ServiceView):
         async def answer() -> Response:
             deadline = asyncio.get_running_loop().time() + wait
             while True:
-                order = orders.get(key)
-                if order is None:
-                    raise NotFound(f"no order {key!r}")
-                grant.visible(order.customer_id, f"order {key!r}")
+                order = visible_order(key, grant)
                 remaining = deadline - asyncio.get_running_loop().time()
                 if order.status in SETTLED or remaining <= 0:
                     return self.json(order.public())
@@ -156,10 +162,7 @@ class OrderTimeline(ServiceView):
         grant = grant_of(request)
 
         async def answer() -> Response:
-            order = orders.get(key)
-            if order is None:
-                raise NotFound(f"no order {key!r}")
-            grant.visible(order.customer_id, f"order {key!r}")
+            order = visible_order(key, grant)
             return self.json(
                 Timeline(order_id=order.id, hops=order.timeline).model_dump(mode="json")
             )

@@ -101,6 +101,8 @@ class TimeoutTimer:
         if rows is None:
             return
         self.asked, fresh = self.asked.ask(timeouts.overdue(rows, utcnow(), self.timeout))
+        if not fresh:
+            return
         by_order = {payment.order_id: payment for payment in rows}
         for timed_out in fresh:
             with tracing.continuing(by_order[timed_out.order_id], "time out payment"):

@@ -51,7 +51,7 @@ async def dead_letter(app: Any, message: Message, error: BaseException) -> None:
         letter.error,
     )
     metrics.DEAD_LETTERS.labels(message.topic).inc()
-    tracing.failed(letter.error)
+    tracing.failed(error)
     topic = app.dead_letters_topic
     with tracing.sending(topic.get_topic_name(), letter) as headers:
         await topic.send(key=message.topic, value=letter, headers=headers)

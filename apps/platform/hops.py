@@ -92,12 +92,10 @@ def recorded(value: M, service: str, step: str | None) -> M:
     event, started = handled
     known: tuple[Hop, ...] = getattr(value, "timeline", ())
     seen = {(hop.service, hop.record, _epoch_ms(hop.handled_at)) for hop in known}
-    rows = [*carried(event.message.headers), this_hop(service, event, started, time.time())]
-    fresh = [
-        hop_of(row, step if n == len(rows) - 1 else None)
-        for n, row in enumerate(rows)
-        if (row[0], row[1], row[3]) not in seen
-    ]
+    fresh = [hop_of(row) for row in carried(event.message.headers) if _key(row) not in seen]
+    here = this_hop(service, event, started, time.time())
+    if _key(here) not in seen:
+        fresh.append(hop_of(here, step))
     if not fresh:
         return value
     timeline = sorted((*known, *fresh), key=lambda hop: hop.handled_at)[-MAX_HOPS:]
@@ -119,6 +117,12 @@ def hop_of(row: Row, step: str | None = None) -> Hop:
 
 def _moment(epoch_ms: int) -> datetime:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC)
+
+
+def _key(row: Row) -> tuple[str, str, int]:
+    """What tells a hop from another: who handled which record, when."""
+    service, record, _written_ms, handled_ms, _took_ms = row
+    return service, record, handled_ms
 
 
 def _epoch_ms(moment: datetime) -> int:

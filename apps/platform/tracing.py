@@ -41,6 +41,7 @@ from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from apps.platform import event_context
+from apps.platform.record_schema import header_value
 from apps.platform.redaction import redact
 from apps.platform.settings import VERSION
 from models.base import Model
@@ -158,15 +159,11 @@ def start(
 
 def carrier_of(headers: Any) -> dict[str, str]:
     """The Trace Context among a record's headers (a mapping or pairs), as text."""
-    if not headers:
-        return {}
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
-    carrier: dict[str, str] = {}
-    for name, value in pairs:
-        if name in ("traceparent", "tracestate") and isinstance(value, bytes | str):
-            text = value.decode("latin-1") if isinstance(value, bytes) else value
-            carrier[name] = text
-    return carrier
+    return {
+        name: value.decode("latin-1")
+        for name in ("traceparent", "tracestate")
+        if (value := header_value(headers, name))
+    }
 
 
 def record_attributes(value: Any) -> dict[str, Any]:
@@ -202,10 +199,15 @@ def sending(topic: str, value: Any, headers: dict[str, Any] | None = None) -> It
         yield {**(headers or {}), **_context_headers()}
 
 
-def _context_headers() -> dict[str, bytes]:
+def _injected() -> dict[str, str]:
+    """The current context as Trace Context headers (none outside a span)."""
     carrier: dict[str, str] = {}
     PROPAGATOR.inject(carrier)
-    return {name: text.encode() for name, text in carrier.items()}
+    return carrier
+
+
+def _context_headers() -> dict[str, bytes]:
+    return {name: text.encode() for name, text in _injected().items()}
 
 
 def unsampled(parent: trace.SpanContext) -> bool:
@@ -261,10 +263,9 @@ def processing(message: Any, value: Any, group: str) -> Iterator[None]:
 
 
 def current_traceparent() -> str | None:
-    """The current span's context as a `traceparent` value, if there is one."""
-    carrier: dict[str, str] = {}
-    PROPAGATOR.inject(carrier)
-    return carrier.get("traceparent")
+    """The current span's context as a `traceparent` value, if there is one (also what a
+    traced answer's `traceresponse` says: the same four fields)."""
+    return _injected().get("traceparent")
 
 
 def context_of(traceparent: str | None) -> Context | None:
@@ -333,14 +334,14 @@ def decided(outcome: str, **attributes: Any) -> None:
         current.set_attributes(attributes)
 
 
-def failed(error: BaseException | str) -> None:
+def failed(error: BaseException) -> None:
     """The current span failed: an exception event with the reason (tokens masked)."""
     if not _State.on:
         return
     current = trace.get_current_span()
-    kind = type(error).__name__ if isinstance(error, BaseException) else "DeadLetter"
     reason = redact(str(error))
-    current.add_event("exception", {"exception.type": kind, "exception.message": reason})
+    attributes = {"exception.type": type(error).__name__, "exception.message": reason}
+    current.add_event("exception", attributes)
     current.set_status(Status(StatusCode.ERROR, reason))
 
 

@@ -226,13 +226,15 @@ class Load:
         return exists and self.rotation.running("inventory", ANSWER_A_REDELIVERED_HOLD_TWICE)
 
     def settled(self, hold_id: str) -> Response:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while True:
-            response = self.rotation.call("inventory", "GET", f"/reservations/{hold_id}")
-            if response.status == 200 and response.body["status"] != "PENDING":
-                return response
-            assert time.monotonic() < deadline, f"{hold_id} never settled: {response.body}"
-            time.sleep(0.1)
+        """The hold `hold_id` once it is no longer PENDING."""
+        read: list[Response] = []
+
+        def settles() -> bool:
+            read.append(self.rotation.call("inventory", "GET", f"/reservations/{hold_id}"))
+            return read[-1].status == 200 and read[-1].body["status"] != "PENDING"
+
+        poll(settles, f"the hold {hold_id} settled")
+        return read[-1]
 
     def client(self, first: int) -> None:
         kinds = (

@@ -13,7 +13,6 @@ from functools import partial
 from typing import Any
 
 from aiohttp import web
-from opentelemetry import trace
 from opentelemetry.instrumentation.aiohttp_server import create_aiohttp_middleware
 
 from apps.platform import tracing
@@ -21,16 +20,11 @@ from apps.platform import tracing
 Handler = Any
 
 
-def traceresponse(context: trace.SpanContext) -> str:
-    """The `traceresponse` value naming the span `context` (version 00, like `traceparent`)."""
-    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
-
-
 async def answered_with_trace(request: web.Request, handler: Handler) -> web.StreamResponse:
     response: web.StreamResponse = await handler(request)
-    context = trace.get_current_span().get_span_context()
-    if context.is_valid:
-        response.headers["traceresponse"] = traceresponse(context)
+    # Level 2's `traceresponse` has the fields of a `traceparent`: the span that answered.
+    if (answered := tracing.current_traceparent()) is not None:
+        response.headers["traceresponse"] = answered
     return response
 
 
