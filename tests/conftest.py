@@ -43,5 +43,6 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     before = losses.look()
     outcome = yield
     marker = item.get_closest_marker("dead_letters")
-    losses.assert_nothing_lost(before, dead_letters=marker.args[0] if marker else 0)
+    logs = item.config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    losses.assert_nothing_lost(before, marker.args[0] if marker else 0, logs)
     return outcome

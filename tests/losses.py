@@ -18,6 +18,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiokafka
 from aiokafka.structs import TopicPartition
@@ -32,16 +33,27 @@ DEAD_LETTERS = frozenset(topics.dead_letters(service).name for service in SERVIC
 
 @dataclass(frozen=True)
 class Tally:
-    """How many orders were nudged, and how many records put aside."""
+    """How many orders were nudged (which ones, in the order nudged), and how many records
+    put aside."""
 
     nudges: int = 0
     dead_letters: int = 0
+    nudged: tuple[str, ...] = field(default=(), compare=False)
 
     def __add__(self, more: Tally) -> Tally:
-        return Tally(self.nudges + more.nudges, self.dead_letters + more.dead_letters)
+        return Tally(
+            self.nudges + more.nudges,
+            self.dead_letters + more.dead_letters,
+            self.nudged + more.nudged,
+        )
 
     def __sub__(self, before: Tally) -> Tally:
-        return Tally(self.nudges - before.nudges, self.dead_letters - before.dead_letters)
+        """What was added since `before`, an earlier tally of the same ledger."""
+        return Tally(
+            self.nudges - before.nudges,
+            self.dead_letters - before.dead_letters,
+            self.nudged[len(before.nudged) :],
+        )
 
 
 @dataclass
@@ -94,15 +106,36 @@ def counted(topic: str, values: list[bytes | None]) -> Tally:
     """What `values` read from `topic` add: each a dead letter, or nudges among commands."""
     if topic in DEAD_LETTERS:
         return Tally(dead_letters=len(values))
-    return Tally(nudges=sum(map(is_nudge, values)))
+    nudged = tuple(order_id for value in values if (order_id := nudged_order(value)))
+    return Tally(nudges=len(nudged), nudged=nudged)
 
 
-def is_nudge(value: bytes | None) -> bool:
+def nudged_order(value: bytes | None) -> str | None:
+    """The order `value` nudges, if it is a nudge."""
     try:
         command = json.loads(value or b"")
     except ValueError:
-        return False
-    return isinstance(command, dict) and command.get("type") == "NudgeOrder"
+        return None
+    if isinstance(command, dict) and command.get("type") == "NudgeOrder":
+        return str(command.get("order_id"))
+    return None
+
+
+#: The most log lines a failure shows about the orders nudged.
+SHOWN_LINES = 40
+
+
+def lines_about(orders: list[str], logs: Path | None) -> list[str]:
+    """The last lines of the worker logs under `logs` that name one of `orders`."""
+    if not orders or logs is None:
+        return []
+    found = [
+        f"{path.name}: {line}"
+        for path in sorted(logs.rglob("*.log"))
+        for line in path.read_text(errors="replace").splitlines()
+        if any(order in line for order in orders)
+    ]
+    return found[-SHOWN_LINES:]
 
 
 #: The ledger of each broker looked at, by identity (a port may be used again).
@@ -120,10 +153,19 @@ def look() -> dict[int, Tally]:
     return tallies
 
 
-def assert_nothing_lost(before: dict[int, Tally], dead_letters: int = 0) -> None:
-    """Since `before`: no order nudged on any broker, and `dead_letters` put aside in all."""
+def assert_nothing_lost(
+    before: dict[int, Tally], dead_letters: int = 0, logs: Path | None = None
+) -> None:
+    """Since `before`: no order nudged on any broker, and `dead_letters` put aside in all.
+
+    A nudge names its orders, and what the logs under `logs` say of them.
+    """
     since = [tally - before[broker] for broker, tally in look().items() if broker in before]
     nudged = sum(tally.nudges for tally in since)
-    assert nudged == 0, f"{nudged} stalled orders nudged: a record was lost on the way"
+    orders = sorted({order for tally in since for order in tally.nudged})
+    assert nudged == 0, (
+        f"{nudged} stalled orders nudged: a record was lost on the way: {orders}\n"
+        + "\n".join(lines_about(orders, logs))
+    )
     put_aside = sum(tally.dead_letters for tally in since)
     assert put_aside == dead_letters, f"{put_aside} records dead-lettered, {dead_letters} put there"
