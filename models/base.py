@@ -164,6 +164,13 @@ class Page(Model):
         )
 
 
+class KeyPage(Page):
+    """Paging of a table's entries, by key: `after` a key (the last of the page before),
+    a walk reads each page alone, however far it goes; `offset` counts from there."""
+
+    after: str | None = Field(None, min_length=1, max_length=200)
+
+
 class Scope(Model):
     """Query of what is merged across a service's workers without paging (a live stream):
     `scope=local`, set by one worker asking another, keeps that worker's own only."""

@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from apps.cli.rest import every_item, get
+from apps.cli.rest import every_entry, every_item, get
 from models.orders import SETTLED
 
 Record = dict[str, Any]
@@ -129,7 +129,7 @@ NEWEST_DEAD_LETTERS = 3
 def snapshot(order_url: str, inventory_url: str, payment_url: str) -> Snapshot:
     urls = {"order": order_url, "inventory": inventory_url, "payment": payment_url}
     return Snapshot(
-        products=[e["value"] for e in every_item(f"{inventory_url}/tables/stock")],
+        products=[e["value"] for e in every_entry(f"{inventory_url}/tables/stock")],
         orders=list(every_item(f"{order_url}/orders")),
         payments=list(every_item(f"{payment_url}/payments")),
         now=datetime.now(UTC),

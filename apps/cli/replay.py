@@ -19,7 +19,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from apps.cli.rest import every_item, get
+from apps.cli.rest import every_entry, get
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def table_digests(service_url: str) -> dict[str, TableDigest]:
 def _digest(service_url: str, name: str) -> TableDigest:
     hashed = hashlib.sha256()
     keys = 0
-    for item in every_item(f"{service_url}/tables/{name}"):
+    for item in every_entry(f"{service_url}/tables/{name}"):
         hashed.update(json.dumps(item, sort_keys=True).encode() + b"\n")
         keys += 1
     return TableDigest(keys, hashed.hexdigest()[:16])

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from apps.cli.credentials import NoCredential, authorization
 
@@ -73,6 +74,18 @@ def require_ready(*urls: str) -> None:
         status, health = call("GET", f"{url}/health")
         if status != 200:
             raise ServiceError(f"{url} is not ready: {health}")
+
+
+def every_entry(table_url: str) -> Iterator[dict[str, Any]]:
+    """Every entry of a table (`/tables/{name}`), by key, each page after the last key of
+    the one before: every page costs the same, however large the table."""
+    after = ""
+    while True:
+        page = get(f"{table_url}?limit={PAGE}" + (f"&after={quote(after)}" if after else ""))
+        yield from page["items"]
+        if len(page["items"]) < PAGE:
+            return
+        after = str(page["items"][-1]["key"])
 
 
 def every_item(url: str) -> Iterator[dict[str, Any]]:

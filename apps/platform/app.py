@@ -23,6 +23,7 @@ from apps.platform.fault_injection import FaultInjector
 from apps.platform.json_logs import logging_options
 from apps.platform.record_schema import RecordSchema
 from apps.platform.replies import PromptReplyConsumer
+from apps.platform.restoring import BulkTableManager
 from apps.platform.settings import (
     MAX_BODY_BYTES,
     Settings,
@@ -145,6 +146,8 @@ def create_app(
         # changelog held (docs/guarantees.md, "Standby copies"); a partition taken over is
         # read from its changelog instead.
         table_standby_replicas=0,
+        # Tables restored in bulk, stored as read, counted (see `restoring`).
+        TableManager=BulkTableManager,
         # A message that does not decode is dead-lettered rather than crashing its agent.
         Topic=DeadLetteringTopic,
         # Every record labelled with its schema's version, and read by it (see `record_schema`).

@@ -29,6 +29,7 @@ from typing import Any
 import faust
 from faust.types import TP
 
+from apps.platform.restoring import ChangelogTopic
 from models.base import Page
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,10 @@ class ListedTable(faust.Table):  # type: ignore[misc,type-arg]
         #: While a walk builds the index: every write since it began (None: deleted).
         self._written: dict[str, Row | None] | None = None
 
+    def _new_changelog_topic(self, **kwargs: Any) -> Any:
+        """The changelog Faust makes, read as bytes on a restore (see `restoring`)."""
+        return ChangelogTopic.like(super()._new_changelog_topic(**kwargs))
+
     async def ready_index(self) -> RowIndex:
         """This worker's index, once built (raises `Rebalanced` if a rebalance came first)."""
         if self._index is None:
@@ -203,10 +208,13 @@ class ListedTable(faust.Table):  # type: ignore[misc,type-arg]
         values = (self.get(key) for key in islice(keys, min(skip, end), end))
         return [value for value in values if value is not None], total
 
-    async def first_keys(self, count: int) -> tuple[list[str], int]:
-        """The `count` smallest keys here (tables are paged by key for inspection), and all."""
+    async def first_keys(self, count: int, after: str | None = None) -> tuple[list[str], int]:
+        """The `count` smallest keys here, past `after` if given (tables are paged by key for
+        inspection), and how many keys there are in all."""
         index = await self.ready_index()
-        return heapq.nsmallest(count, index.keys()), len(index)
+        keys = index.keys()
+        past = keys if after is None else (key for key in keys if key > after)
+        return heapq.nsmallest(count, past), len(index)
 
     def on_key_set(self, key: str, value: Any) -> None:
         super().on_key_set(key, value)

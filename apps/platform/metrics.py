@@ -61,6 +61,16 @@ SAGAS_NUDGED = Counter(
     "oms_sagas_nudged",
     "Orders found open and unchanged for OMS_SAGA_NUDGE_AFTER and nudged on (0 when all is well).",
 )
+CHANGELOG_RECORDS_RESTORED = Counter(
+    "oms_changelog_records_restored",
+    "Changelog records read into this worker's tables by its restores, by table: after a "
+    "restart with its state intact, only those written since its stored offsets.",
+    ["table"],
+)
+RESTORE_SECONDS = Gauge(
+    "oms_changelog_restore_seconds",
+    "How long this worker's last restore read its changelogs (see apps/platform/restoring.py).",
+)
 BUILD = Info(
     "oms_build",
     "The release this worker runs, and its service: a constant 1 labelled with them.",

@@ -68,12 +68,23 @@ logger = logging.getLogger(__name__)
 HIGHWATER_FETCH_TIMEOUT_S = 10.0
 
 
+def side_consumer(app: Any, **options: Any) -> aiokafka.AIOKafkaConsumer:
+    """A consumer of `app`'s broker outside its group, with the worker's own TLS/SASL
+    settings (see `broker_options`): it reads partitions it is assigned, commits nothing."""
+    transport = app.transport
+    return aiokafka.AIOKafkaConsumer(
+        bootstrap_servers=faust_aiokafka.server_list(transport.url, transport.default_port),
+        enable_auto_commit=False,
+        request_timeout_ms=int(app.conf.broker_request_timeout * 1000),
+        **faust_aiokafka.credentials_to_aiokafka_auth(
+            app.conf.broker_credentials, app.conf.ssl_context
+        ),
+        **options,
+    )
+
+
 async def fetch_highwaters(
-    bootstrap_servers: list[str],
-    listed: Mapping[TP, int],
-    *,
-    request_timeout_ms: int,
-    auth: Mapping[str, Any] | None = None,
+    consumer: aiokafka.AIOKafkaConsumer, listed: Mapping[TP, int]
 ) -> dict[TP, int]:
     """Return each partition's true end offset, given the (possibly low) listed ones.
 
@@ -85,13 +96,6 @@ async def fetch_highwaters(
     pending = {tp: end for tp, end in listed.items() if end > 0}
     if not pending:
         return result
-    consumer = aiokafka.AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=10,
-        request_timeout_ms=request_timeout_ms,
-        **(auth or {}),  # the worker's own TLS/SASL settings (see `broker_options`)
-    )
     await consumer.start()
     try:
         partitions = {tp: TopicPartition(tp.topic, tp.partition) for tp in pending}
@@ -142,14 +146,7 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         listed = await super()._highwaters(list(partitions))
         if self.consumer.in_transaction:
             return listed
-        return await fetch_highwaters(
-            faust_aiokafka.server_list(self.transport.url, self.transport.default_port),
-            listed,
-            request_timeout_ms=int(self.app.conf.broker_request_timeout * 1000),
-            auth=faust_aiokafka.credentials_to_aiokafka_auth(
-                self.app.conf.broker_credentials, self.app.conf.ssl_context
-            ),
-        )
+        return await fetch_highwaters(side_consumer(self.app, fetch_max_wait_ms=10), listed)
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         return await self.call_thread(self._seek_to_committed_or_start)

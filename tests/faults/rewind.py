@@ -13,7 +13,7 @@ from aiokafka import TopicPartition
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 
 import topics
-from apps.cli.rest import every_item
+from apps.cli.rest import every_entry
 from apps.platform.settings import app_id
 from tests.e2e.test_metrics import handled
 from tests.processes import HOST, Broker, Worker, http, poll, read_events
@@ -82,7 +82,7 @@ def table_digests(worker: Worker, leaving_out: Collection[str] = ()) -> dict[str
     digests = {}
     for table in tables:
         hashed = hashlib.sha256()
-        for item in every_item(f"{worker.url}/tables/{table['name']}"):
+        for item in every_entry(f"{worker.url}/tables/{table['name']}"):
             if str(item["key"]) not in leaving_out:
                 hashed.update(json.dumps(item, sort_keys=True).encode() + b"\n")
         digests[table["name"]] = hashed.hexdigest()[:16]

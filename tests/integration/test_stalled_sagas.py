@@ -52,7 +52,10 @@ def skip_to_the_end(broker: Broker, group: str, topic: str) -> None:
                 await consumer.getmany(timeout_ms=200)
             partitions = sorted(consumer.assignment())
             listed = await consumer.end_offsets(partitions)  # too low on Tansu: see transport
-            ends = await fetch_highwaters(servers, listed, request_timeout_ms=10_000)
+            reader = aiokafka.AIOKafkaConsumer(
+                bootstrap_servers=servers, enable_auto_commit=False, fetch_max_wait_ms=10
+            )
+            ends = await fetch_highwaters(reader, listed)
             await consumer.commit(dict(ends))
         finally:
             await consumer.stop()

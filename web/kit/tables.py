@@ -1,8 +1,9 @@
 """Read-only table inspection on every service, merged across workers.
 
 - `GET /tables`: each table, with its key count over all workers.
-- `GET /tables/{name}?limit=&offset=`: its entries `{"key", "value"}`, by key (the
-  keys come from each worker's index of its rows: only the page's values are read).
+- `GET /tables/{name}?limit=&after=&offset=`: its entries `{"key", "value"}`, by key,
+  after the key `after` if given (the keys come from each worker's index of its rows:
+  only the page's values are read, so a walk by `after` reads each entry once).
 - `GET /tables/{name}/{key}`: one entry, read on the worker that owns the key.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 from faust.web import Request, Response
 
 from apps.platform.listed_table import ListedTable, Rebalanced
-from models.base import Page
+from models.base import KeyPage, Page
 from models.responses import Entries, Entry, TableList
 from web.kit.base import ServiceView
 from web.kit.errors import NotFound, NotReady
@@ -37,10 +38,10 @@ def register(app: Any) -> None:
             raise NotFound(f"no table {name!r}; see GET /tables")
         return app.tables[name]
 
-    async def page_of(view: ServiceView, request: Request, name: str, page: Page) -> Item:
+    async def page_of(view: ServiceView, request: Request, name: str, page: KeyPage) -> Item:
         chosen = table(name)
         try:
-            keys, total = await chosen.first_keys(page.offset + page.limit)
+            keys, total = await chosen.first_keys(page.offset + page.limit, after=page.after)
         except Rebalanced as exc:
             raise NotReady(str(exc)) from None
         mine = {"items": [entry(key, chosen[key]) for key in keys], "total": total}
@@ -57,7 +58,7 @@ def register(app: Any) -> None:
             scope = self.query(request, Page).scope
             listed = []
             for name in sorted(app.tables):
-                counted = await page_of(self, request, name, Page(limit=1, scope=scope))
+                counted = await page_of(self, request, name, KeyPage(limit=1, scope=scope))
                 listed.append(
                     {"name": name, "keys": counted["total"], "help": app.tables[name].help}
                 )
@@ -65,9 +66,9 @@ def register(app: Any) -> None:
 
     @app.page("/tables/{name}")
     class TablePage(ServiceView):
-        @Operation("A page of a table's entries, by key", {200: Entries}, query=Page)
+        @Operation("A page of a table's entries, by key", {200: Entries}, query=KeyPage)
         async def get(self, request: Request, name: str) -> Response:
-            return self.json(await page_of(self, request, name, self.query(request, Page)))
+            return self.json(await page_of(self, request, name, self.query(request, KeyPage)))
 
     @app.page("/tables/{name}/{key}")
     class TableEntry(ServiceView):
