@@ -12,7 +12,7 @@ from uuid import uuid4
 from pydantic import Field, model_validator
 
 from models.actors import Actor, caller_unknown
-from models.base import Identifier, Model, Money, Page, Upcaster
+from models.base import Identifier, Listing, Model, Money, Page, Upcaster
 from models.events import OrderLine, one_line_per_product
 from models.hops import Hop
 
@@ -85,6 +85,13 @@ class StatusCount(Model):
 
     status: OrderStatus
     count: int
+
+
+class StatusCounts(Listing[StatusCount]):
+    """The saga page's counts, and what it says of the broker when it holds too much."""
+
+    #: Set when `oms up`'s own broker holds more orders than it serves well.
+    broker_note: str | None = None
 
 
 class WaitQuery(Model):

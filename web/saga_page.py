@@ -10,9 +10,10 @@ from typing import get_args
 from faust.web import Request, Response
 
 from apps.order.app import app, feed, orders
+from apps.platform.broker_load import broker_note
 from apps.platform.listed_table import Rebalanced
-from models.base import Listing, Page, Scope
-from models.orders import Order, OrderStatus, StatusCount
+from models.base import Page, Scope
+from models.orders import Order, OrderStatus, StatusCounts
 from web.kit import sse
 from web.kit.auth import credentials
 from web.kit.base import ServiceView
@@ -100,10 +101,11 @@ class OrderEvents(ServiceView):
 
 
 @app.page("/ui/counts")
-class StatusCounts(ServiceView):
+class Counts(ServiceView):
     @Operation(
-        "Orders by status over all workers; `total` is every order",
-        {200: Listing[StatusCount]},
+        "Orders by status over all workers; `total` is every order; `broker_note` when the "
+        "embedded broker holds more orders than it serves well",
+        {200: StatusCounts},
         query=Scope,
     )
     async def get(self, request: Request) -> Response:
@@ -118,7 +120,9 @@ class StatusCounts(ServiceView):
             "items": [{"status": status, "count": counts.get(status, 0)} for status in STATUSES],
             "total": len(index),
         }
-        return self.json(await gather_page(app, request, orders.name, mine, page, counts_by_status))
+        merged = await gather_page(app, request, orders.name, mine, page, counts_by_status)
+        note = broker_note(merged["total"], app.settings.embedded_broker_orders)
+        return self.json({**merged, "broker_note": note} if note and page.scope is None else merged)
 
 
 @app.page("/ui/stock")

@@ -16,10 +16,12 @@ import aiohttp
 
 from apps.cli import control, replay, signing
 from apps.cli.broker import BrokerError, broker_command, ensure_port_free, is_listening
+from apps.cli.broker_watch import warn_when_full
 from apps.cli.children import Child, Probe
 from apps.cli.foreground import supervise
 from apps.cli.supervisor import PROBE_TIMEOUT_S, LaunchError, Supervisor
 from apps.cli.workers import worker_command, worker_name, worker_ports, worker_urls
+from apps.platform.broker_load import EMBEDDED_BROKER_ORDERS
 from apps.platform.broker_wait import reachable
 from apps.platform.settings import PREFIX, SERVICES, Settings, worker_data_dir
 
@@ -93,11 +95,15 @@ def wipe_data_dirs(settings: Settings, services: Iterable[str] = SERVICES) -> li
     return wiped
 
 
-def service_children(service: str, broker_url: str, settings: Settings) -> list[Child]:
-    """The service's workers, each on a port (and so a data dir) of its own."""
+def service_children(
+    service: str, broker_url: str, settings: Settings, embedded: bool = False
+) -> list[Child]:
+    """The service's workers, each on a port (and so a data dir) of its own; on `oms up`'s
+    own broker (`embedded`) they say when it holds too much (see `broker_load`)."""
     env = {
         **os.environ,
         PREFIX + "BROKER_URL": broker_url,
+        **({PREFIX + "EMBEDDED_BROKER_ORDERS": str(_embedded_broker_orders())} if embedded else {}),
         PREFIX + "LOG_FORMAT": settings.log_format,
         "PYTHONUNBUFFERED": "1",
     }
@@ -135,6 +141,7 @@ async def start_system(
     _ensure_web_ports_free(settings)
     supervisor.log(_kept_secret(settings))
     child_names = []  # in the order the supervisor lists their pids
+    embedded = broker_url is None
     if broker_url is None:
         host, port = settings.broker_host_port
         broker_url = await start_broker(supervisor, host, port)
@@ -144,7 +151,9 @@ async def start_system(
     else:
         supervisor.log(f"using the broker at {broker_url}")
     children = [
-        child for name in SERVICES for child in service_children(name, broker_url, settings)
+        child
+        for name in SERVICES
+        for child in service_children(name, broker_url, settings, embedded)
     ]
     await supervisor.start(*children)
     child_names += [child.name for child in children]
@@ -155,6 +164,15 @@ async def start_system(
     supervisor.log(f"saga page  {worker_urls(settings, 'order')[0]}/")
     supervisor.log(f"token      {signing.how_to_get_a_token(settings)}")
     supervisor.log(f"ready in {time.monotonic() - began:.1f} s; Ctrl-C stops everything")
+    if embedded:
+        watch = asyncio.create_task(warn_when_full(supervisor, worker_urls(settings, "order")[0]))
+        supervisor.on_stop(watch.cancel)
+
+
+def _embedded_broker_orders() -> int:
+    """OMS_EMBEDDED_BROKER_ORDERS if set (0: never warn), else `EMBEDDED_BROKER_ORDERS`."""
+    given = os.environ.get(PREFIX + "EMBEDDED_BROKER_ORDERS")
+    return EMBEDDED_BROKER_ORDERS if given is None else int(given)
 
 
 async def serve_control(

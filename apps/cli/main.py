@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from apps.cli import check, demo, launcher, schemas
+from apps.cli.bench import rebuild
 from apps.cli.bench.arguments import add_bench, bench_options
+from apps.cli.bench.options import default_json_path
 from apps.cli.bench.run import run as bench_run
 from apps.cli.rest import ServiceError
 from apps.cli.supervisor import LaunchError
@@ -119,6 +121,10 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_bench(args: argparse.Namespace) -> int:
     try:
+        if args.replay:
+            urls = {service: getattr(args, f"{service}_url") for service in SERVICES}
+            path = args.json or default_json_path(Settings.from_env().data_dir)
+            return rebuild.run(args.order_url, urls, path)
         return asyncio.run(bench_run(bench_options(args)))
     except (ServiceError, LaunchError, RuntimeError, TimeoutError) as exc:
         print(f"oms bench: {exc}")

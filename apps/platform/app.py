@@ -14,7 +14,7 @@ from mode.utils.objects import cached_property
 from mode.utils.queues import FlowControlEvent
 
 import topics
-from apps.platform import hops, metrics, readiness, redaction, tracing
+from apps.platform import hops, metrics, readiness, redaction, startup, tracing
 from apps.platform.adjusted_app import AdjustedApp, broker_options
 from apps.platform.broker_wait import wait_for_broker
 from apps.platform.dead_letter_log import keep_dead_letters
@@ -159,4 +159,5 @@ def create_app(
     app.dead_letters_topic = topics.dead_letters(service).bind(app)
     app.dead_letters_table = keep_dead_letters(app)
     app.task(readiness.load_routing_metadata)
+    startup.reached("imported")
     return app

@@ -29,6 +29,7 @@ from typing import Any
 import faust
 from faust.types import TP
 
+from apps.platform import startup
 from apps.platform.restoring import ChangelogTopic
 from models.base import Page
 
@@ -155,6 +156,11 @@ class ListedTable(faust.Table):  # type: ignore[misc,type-arg]
         """The changelog Faust makes, read as bytes on a restore (see `restoring`)."""
         return ChangelogTopic.like(super()._new_changelog_topic(**kwargs))
 
+    @property
+    def indexed(self) -> bool:
+        """Whether this worker's index of the table is built (lists need not wait)."""
+        return self._index is not None
+
     async def ready_index(self) -> RowIndex:
         """This worker's index, once built (raises `Rebalanced` if a rebalance came first)."""
         if self._index is None:
@@ -199,6 +205,8 @@ class ListedTable(faust.Table):  # type: ignore[misc,type-arg]
         self._index, self._written = index, None
         elapsed = time.monotonic() - started
         logger.info("%s: indexed %d rows for lists in %.2f s", self.name, len(index), elapsed)
+        if all(getattr(table, "indexed", True) for table in self.app.tables.values()):
+            startup.reached("indexed")
 
     async def page(self, query: Page, *, skip: int = 0) -> tuple[list[Any], int]:
         """The values `query` keeps here, newest first, after `skip` of them and up to its

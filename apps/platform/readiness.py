@@ -7,6 +7,8 @@ import logging
 import time
 from typing import Any, Protocol
 
+from apps.platform import startup
+
 logger = logging.getLogger(__name__)
 
 
@@ -82,4 +84,5 @@ async def load_routing_metadata(app: Serving) -> None:
     changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
     await app.producer.load_metadata(changelogs)
     app.routing_ready.set()
+    startup.reached("ready")
     logger.info("routing metadata loaded for %s", ", ".join(changelogs) or "no tables")

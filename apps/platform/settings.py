@@ -111,6 +111,10 @@ class Settings:
     heartbeat_interval: float = 0.5
     #: Seconds a payment may stay PENDING before it fails with reason TIMEOUT.
     payment_timeout: float = 60.0
+    #: Set by `oms up` for the workers of the broker it started: the orders stored past
+    #: which that broker is a poor choice, said on the saga page (see broker_load.py);
+    #: 0, a broker apart or Kafka: never said.
+    embedded_broker_orders: int = 0
     #: Seconds an order may stay open and unchanged before it is nudged (see stalled.py).
     saga_nudge_after: float = 30.0
     #: The simulated gateway declines larger amounts (LIMIT_EXCEEDED).

@@ -64,6 +64,9 @@ from apps.platform import wire_counts
 
 logger = logging.getLogger(__name__)
 
+#: How much one fetch may bring of a partition when a changelog is read whole (a restore,
+#: and the bare read it is measured against): batches of it, not a record at a time.
+WHOLE_READ_FETCH_BYTES = 8 * 1024 * 1024
 #: How long to wait for the fetch that reveals a partition's true end.
 HIGHWATER_FETCH_TIMEOUT_S = 10.0
 

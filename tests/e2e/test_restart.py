@@ -20,7 +20,7 @@ from tests.processes import Worker, check_holds
 
 #: Orders placed before the kill: enough that reading the whole changelog again would
 #: show, few enough to keep the suite short (the bench measures 3 000 and 30 000).
-ORDERS = 600
+ORDERS = 400
 #: The log line of a restore (apps/platform/restoring.py).
 RESTORED = re.compile(r"restored (\d+) changelog records of (\d+) on")
 

@@ -29,7 +29,7 @@ from playwright.sync_api import (
 
 from apps.platform.settings import Settings
 from apps.platform.tokens import mint
-from tests.e2e.conftest import System
+from tests.e2e.conftest import PATIENCE_MS, System, running_system
 from tests.tokens import TTL, token
 
 #: Rows the page keeps, however many orders pass (MAX_ROWS in web/ui/saga.js).
@@ -238,6 +238,25 @@ def test_the_order_services_front_page_is_the_saga_page(browser: Browser, system
         log_in(page, token("operator"))
         expect(page.locator("#connection")).to_have_attribute("data-state", "live")
         expect(page.locator("#total")).to_have_text(str(total(system)))
+        expect(page.locator("#broker-note")).to_be_hidden()  # not `oms up`'s own broker
+
+
+def test_the_page_says_when_the_embedded_broker_holds_more_orders_than_it_serves_well(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # As `oms up` starts its workers on its own broker, with a threshold of 2 orders.
+    with running_system(tmp_path_factory, OMS_EMBEDDED_BROKER_ORDERS="2") as system:
+        assert "broker_note" not in system.order.get("/ui/counts").body  # the warm-up: 1
+        system.settled(system.place("tok_ok", **{system.product(): 1})["id"])
+
+        counts = system.order.get("/ui/counts").body
+        assert counts["total"] == 2 and "holds 2 orders" in counts["broker_note"]
+        with saga_page(browser, system, "/") as page:
+            log_in(page, token("operator"))
+            note = page.locator("#broker-note")
+            expect(note).to_be_visible(timeout=PATIENCE_MS)
+            expect(note).to_contain_text("The embedded broker holds 2 orders")
+            expect(note).to_contain_text("run Kafka")
 
 
 def test_a_refused_token_shows_the_login_form_again_with_the_servers_error(

@@ -9,6 +9,10 @@ export async function refreshCounts() {
       $(`.step[data-status="${status}"] .count`).textContent = count;
     }
     $("#total").textContent = counts.total;
+    // Set when the embedded broker holds more orders than it serves well.
+    const note = $("#broker-note");
+    note.textContent = counts.broker_note ?? "";
+    note.hidden = !counts.broker_note;
   } catch (error) {
     console.warn("counts", error);
   }

@@ -39,6 +39,12 @@ def add_bench(commands: Any) -> argparse.ArgumentParser:
     modes = bench.add_mutually_exclusive_group()
     modes.add_argument("--find-max", action="store_true", help="search for the highest rate")
     modes.add_argument("--closed", action="store_true", help="closed loop: C clients, N orders")
+    modes.add_argument(
+        "--replay",
+        action="store_true",
+        help="rebuild each service's tables on the running `oms up` (`oms replay`), timed "
+        "against a bare read of its changelogs",
+    )
     bench.add_argument(
         "--overload",
         action="store_true",
@@ -76,6 +82,15 @@ def add_bench(commands: Any) -> argparse.ArgumentParser:
     bench.add_argument("--no-reference", action="store_true", help="skip the raw references")
     bench.add_argument("--reference-messages", type=count, default=20_000, help="burst size")
     bench.add_argument("--hops", type=count, default=100, help="single hops timed per reference")
+    bench.add_argument(
+        "--kill",
+        metavar="NAME",
+        help="kill this process of `oms up` (inventory-2, say) with SIGKILL --kill-after "
+        "seconds into a fixed rate: a failover, seen in the orders it holds up",
+    )
+    bench.add_argument(
+        "--kill-after", type=number, default=15.0, help="seconds into the load (default 15)"
+    )
     bench.add_argument("--json", type=Path, help="default: .data/bench/<timestamp>.json")
     bench.add_argument("--plot", type=Path, help="a PNG of completions and latency over time")
     return bench
@@ -111,4 +126,6 @@ def bench_options(args: argparse.Namespace) -> Options:
         hops=args.hops,
         json_path=args.json,
         plot_path=args.plot,
+        kill=args.kill,
+        kill_after=args.kill_after,
     )

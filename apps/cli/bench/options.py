@@ -40,6 +40,10 @@ class Options:
     hops: int = 100
     json_path: Path | None = None
     plot_path: Path | None = None
+    #: A failover: this process of `oms up` (`inventory-2`, say) killed with SIGKILL
+    #: `kill_after` seconds into the load at a fixed rate.
+    kill: str | None = None
+    kill_after: float = 15.0
 
     def label(self) -> str:
         if self.mode == CLOSED:

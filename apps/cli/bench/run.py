@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -181,6 +183,23 @@ async def idle_cores(pids: dict[str, int], seconds: float, emit: Emit) -> dict[s
     return {name: round(cores, 4) for name, cores in idle.items()}
 
 
+def kill_later(bench: Bench) -> asyncio.TimerHandle | None:
+    """`--kill NAME`: kill that process `--kill-after` seconds from now (a failover)."""
+    name, after = bench.options.kill, bench.options.kill_after
+    if name is None:
+        return None
+    pid = bench.pids.get(name)
+    if pid is None:
+        known = ", ".join(bench.pids) or "none"
+        raise rest.ServiceError(f"no process {name!r} to kill (the pids known: {known})")
+
+    def kill() -> None:
+        os.kill(pid, signal.SIGKILL)
+        bench.emit(f"killed {name} (pid {pid}) with SIGKILL, {after:g} s into the load")
+
+    return asyncio.get_running_loop().call_later(after, kill)
+
+
 async def load_as_asked(bench: Bench) -> tuple[list[dict[str, Any]], float | None]:
     """The stretches of load the mode asks for; find-max's steps and best rate, if searched."""
     options = bench.options
@@ -197,7 +216,12 @@ async def load_as_asked(bench: Bench) -> tuple[list[dict[str, Any]], float | Non
         await bench.at_rate(options.label(), 2 * options.rate, options.duration, options.rate)
         return [], options.rate
     if options.mode != FIND_MAX:
-        await bench.at_rate(options.label(), options.rate, options.duration)
+        killing = kill_later(bench)
+        try:
+            await bench.at_rate(options.label(), options.rate, options.duration)
+        finally:
+            if killing is not None:
+                killing.cancel()
         return [], None
     steps = await find_max(bench)
     best = search.max_sustained([(s["rate"], s["passed"]) for s in steps])
