@@ -23,6 +23,7 @@ from aiokafka.partitioner import murmur2
 from faust.utils import json as faust_json
 
 from apps.cli import check
+from apps.cli.bench.metrics import counter_sum
 from apps.cli.broker import broker_command, free_port, wait_until_listening
 from apps.cli.workers import worker_command
 from apps.platform.settings import Settings
@@ -178,6 +179,11 @@ class Worker:
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None:
             stop_process(self.process, sig)
+
+    def counter(self, name: str) -> float:
+        """The sum of the worker's counter `name` over its labels, from its /metrics."""
+        with urllib.request.urlopen(f"{self.url}/metrics", timeout=60) as reply:
+            return counter_sum(reply.read().decode(), name) or 0.0
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])

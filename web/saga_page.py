@@ -121,8 +121,11 @@ class Counts(ServiceView):
             "total": len(index),
         }
         merged = await gather_page(app, request, orders.name, mine, page, counts_by_status)
+        # On the page's own answer (not another worker's part of it), and only when it says.
         note = broker_note(merged["total"], app.settings.embedded_broker_orders)
-        return self.json({**merged, "broker_note": note} if note and page.scope is None else merged)
+        if note and page.scope is None:
+            merged["broker_note"] = note
+        return self.json(merged)
 
 
 @app.page("/ui/stock")

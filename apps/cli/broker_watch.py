@@ -4,12 +4,9 @@ it serves well (the saga page's note; apps/platform/broker_load.py says why)."""
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from apps.cli.rest import ServiceError, get
 from apps.cli.supervisor import Supervisor
-
-logger = logging.getLogger(__name__)
 
 #: How often the order service's counts are read.
 EVERY_S = 30.0

@@ -96,14 +96,14 @@ def wipe_data_dirs(settings: Settings, services: Iterable[str] = SERVICES) -> li
 
 
 def service_children(
-    service: str, broker_url: str, settings: Settings, embedded: bool = False
+    service: str, broker_url: str, settings: Settings, warn_after_orders: int = 0
 ) -> list[Child]:
-    """The service's workers, each on a port (and so a data dir) of its own; on `oms up`'s
-    own broker (`embedded`) they say when it holds too much (see `broker_load`)."""
+    """The service's workers, each on a port (and so a data dir) of its own; past
+    `warn_after_orders` stored (0: never) they say the broker holds too much (`broker_load`)."""
     env = {
         **os.environ,
         PREFIX + "BROKER_URL": broker_url,
-        **({PREFIX + "EMBEDDED_BROKER_ORDERS": str(_embedded_broker_orders())} if embedded else {}),
+        PREFIX + "EMBEDDED_BROKER_ORDERS": str(warn_after_orders),
         PREFIX + "LOG_FORMAT": settings.log_format,
         "PYTHONUNBUFFERED": "1",
     }
@@ -141,7 +141,8 @@ async def start_system(
     _ensure_web_ports_free(settings)
     supervisor.log(_kept_secret(settings))
     child_names = []  # in the order the supervisor lists their pids
-    embedded = broker_url is None
+    # Only `oms up`'s own broker is worth a warning: a broker apart, or Kafka, is chosen.
+    warn_after = _embedded_broker_orders() if broker_url is None else 0
     if broker_url is None:
         host, port = settings.broker_host_port
         broker_url = await start_broker(supervisor, host, port)
@@ -153,7 +154,7 @@ async def start_system(
     children = [
         child
         for name in SERVICES
-        for child in service_children(name, broker_url, settings, embedded)
+        for child in service_children(name, broker_url, settings, warn_after)
     ]
     await supervisor.start(*children)
     child_names += [child.name for child in children]
@@ -164,7 +165,7 @@ async def start_system(
     supervisor.log(f"saga page  {worker_urls(settings, 'order')[0]}/")
     supervisor.log(f"token      {signing.how_to_get_a_token(settings)}")
     supervisor.log(f"ready in {time.monotonic() - began:.1f} s; Ctrl-C stops everything")
-    if embedded:
+    if warn_after:
         watch = asyncio.create_task(warn_when_full(supervisor, worker_urls(settings, "order")[0]))
         supervisor.on_stop(watch.cancel)
 

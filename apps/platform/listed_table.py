@@ -205,7 +205,7 @@ class ListedTable(faust.Table):  # type: ignore[misc,type-arg]
         self._index, self._written = index, None
         elapsed = time.monotonic() - started
         logger.info("%s: indexed %d rows for lists in %.2f s", self.name, len(index), elapsed)
-        if all(getattr(table, "indexed", True) for table in self.app.tables.values()):
+        if all(table.indexed for table in self.app.tables.values()):
             startup.reached("indexed")
 
     async def page(self, query: Page, *, skip: int = 0) -> tuple[list[Any], int]:

@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from urllib.request import urlopen
 
 import aiokafka
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
-from prometheus_client.parser import text_string_to_metric_families
 
 from apps.platform.settings import app_id
 from apps.platform.transport import fetch_highwaters
@@ -63,13 +61,6 @@ def skip_to_the_end(broker: Broker, group: str, topic: str) -> None:
     asyncio.run(commit())
 
 
-def nudges(worker: Worker) -> float:
-    """How many orders the worker has nudged, from its /metrics."""
-    with urlopen(f"{worker.url}/metrics", timeout=60) as reply:
-        families = text_string_to_metric_families(reply.read().decode())
-    return sum(s.value for f in families for s in f.samples if s.name == "oms_sagas_nudged_total")
-
-
 def test_an_order_the_inventory_never_saw_is_nudged_on_and_confirmed(
     start_worker: Callable[..., Worker], broker: Broker
 ) -> None:
@@ -98,5 +89,5 @@ def test_an_order_the_inventory_never_saw_is_nudged_on_and_confirmed(
         f"{order_id} CONFIRMED",
     )
     assert re.search(rf"order {order_id} stalled PENDING since .*: nudged", order.tail(400))
-    assert nudges(order) >= 1
+    assert order.counter("oms_sagas_nudged_total") >= 1
     poll(lambda: inventory.level(product) == (4, 0, 1), f"{product} at 4/0/1")
