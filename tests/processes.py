@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import aiokafka
 from aiokafka.partitioner import murmur2
 from faust.utils import json as faust_json
+from prometheus_client.parser import text_string_to_metric_families
 
 from apps.cli import check
 from apps.cli.bench.metrics import counter_sum
@@ -182,8 +183,20 @@ class Worker:
 
     def counter(self, name: str) -> float:
         """The sum of the worker's counter `name` over its labels, from its /metrics."""
+        return counter_sum(self.metrics(), name) or 0.0
+
+    def samples(self, name: str) -> list[float]:
+        """The values of the worker's metric `name`, one for each set of labels."""
+        return [
+            sample.value
+            for family in text_string_to_metric_families(self.metrics())
+            for sample in family.samples
+            if sample.name == name
+        ]
+
+    def metrics(self) -> str:
         with urllib.request.urlopen(f"{self.url}/metrics", timeout=60) as reply:
-            return counter_sum(reply.read().decode(), name) or 0.0
+            return str(reply.read().decode())
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])

@@ -142,10 +142,8 @@ def create_app(
         # job behind the gate (web/access.py), with the documented errors.
         web_tables_enabled=False,
         web_router_enabled=False,
-        # No standby copies: one taken over after a restart without state lacked rows its
-        # changelog held (docs/guarantees.md, "Standby copies"); a partition taken over is
-        # read from its changelog instead.
-        table_standby_replicas=0,
+        # A partition taken over from a standby copy is read from the copy's offset on.
+        table_standby_replicas=settings.standby_replicas,
         # Tables restored in bulk, stored as read, counted (see `restoring`).
         TableManager=BulkTableManager,
         # A message that does not decode is dead-lettered rather than crashing its agent.

@@ -8,6 +8,7 @@ collector over the app, asked at each scrape (see `WorkerGauges`).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -125,6 +126,16 @@ class WorkerGauges:
         for (topic, partition), records in (tp for app in self.apps for tp in _lag(app)):
             lag.add_metric([topic, str(partition)], records)
         yield lag
+        standby = GaugeMetricFamily(
+            "oms_standby_lag",
+            "Records of each changelog partition this worker keeps a standby copy of that "
+            "the copy has not read yet (high watermark - next offset to read); NaN until "
+            "its first fetch.",
+            labels=["topic", "partition"],
+        )
+        for (topic, partition), records in (tp for app in self.apps for tp in _standby_lag(app)):
+            standby.add_metric([topic, str(partition)], records)
+        yield standby
 
 
 def _lag(app: Any) -> Iterator[tuple[tuple[str, int], int]]:
@@ -142,6 +153,18 @@ def _lag(app: Any) -> Iterator[tuple[tuple[str, int], int]]:
         offset = committed.get(tp)
         if highwater is not None and offset is not None:
             yield (tp.topic, tp.partition), max(0, highwater - offset)
+
+
+def _standby_lag(app: Any) -> Iterator[tuple[tuple[str, int], float]]:
+    recovery = app.tables.recovery
+    for tp in list(recovery.standby_tps):
+        try:
+            highwater = app.consumer.highwater(tp)
+        except Exception:  # a partition just revoked has none
+            continue
+        offset = recovery.standby_offsets.get(tp)  # the last record read, -1: none yet
+        unknown = highwater is None or offset is None
+        yield (tp.topic, tp.partition), math.nan if unknown else max(0, highwater - offset - 1)
 
 
 def _label(facet: object) -> str:

@@ -17,6 +17,16 @@ restores its stores (a restore consumer of its own, bytes into the store):
 * A changelog's records, when Faust reads them (a standby's, or what the bulk read
   left), are handed over as bytes: the store keeps bytes, and the table's codec parses
   a value when it is read, in every version the release knows (docs/evolution.md).
+
+And one thing is mended: Faust's recovery took in changelog records fetched before the
+last rebalance (its streams drop those). For a record of a partition it no longer
+reads (a standby copy revoked, its records still queued), its loop goes on with the
+table of the record before: the record was written into that table, and its offset
+stored as the offset of that table's partition of the same number, so a worker that
+took the partition over from there started past rows it lacked. The queue the
+recovery reads now hands over only records fetched since the last rebalance
+(`CurrentChangelogQueue`); the recovery seeks each partition it reads anew after a
+rebalance, and reads the others again from there.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ import faust
 from aiokafka.structs import ConsumerRecord, TopicPartition
 from faust.tables.recovery import Recovery
 from faust.types import TP, EventT, Message, TopicT
+from mode.utils.queues import ThrowableQueue
 
 from apps.platform import metrics, startup
 from apps.platform.dead_letters import DeadLetteringTopic
@@ -221,8 +232,43 @@ def log_restored(restored: Restored, tps: set[TP], highwaters: Mapping[TP, int])
     )
 
 
+class CurrentChangelogQueue(ThrowableQueue):  # type: ignore[type-arg]
+    """The changelog records for the recovery to apply: only those fetched since the last
+    rebalance (see above)."""
+
+    def __init__(self, app: Any, **kwargs: Any) -> None:
+        super().__init__(flow_control=app.flow_control, clear_on_resume=True, **kwargs)
+        self.app = app
+        #: The generation in which a record was last dropped (each is logged once).
+        self._dropped_in: int | None = None
+
+    async def get(self) -> EventT[Any]:
+        while True:
+            event: EventT[Any] = await super().get()
+            if self.is_current(event.message):
+                return event
+            self._note_dropped(event.message)
+
+    def is_current(self, message: Message) -> bool:
+        return bool(message.generation_id == self.app.consumer_generation_id)
+
+    def _note_dropped(self, message: Message) -> None:
+        generation = self.app.consumer_generation_id
+        if self._dropped_in != generation:
+            self._dropped_in = generation
+            logger.info(
+                "dropped changelog records fetched before rebalance %s (from %s[%s] at %s on): "
+                "the recovery reads them again from its offsets",
+                generation,
+                message.topic,
+                message.partition,
+                message.offset,
+            )
+
+
 class BulkTableManager(faust.tables.TableManager):  # type: ignore[misc]
-    """Faust's table manager, recovering with `BulkRecovery`, without its first second."""
+    """Faust's table manager, recovering with `BulkRecovery`, without its first second,
+    from a `CurrentChangelogQueue`."""
 
     async def on_start(self) -> None:
         # Faust sleeps a second first, for tables made late; every table here is made as
@@ -236,3 +282,11 @@ class BulkTableManager(faust.tables.TableManager):  # type: ignore[misc]
         if self._recovery is None:
             self._recovery = BulkRecovery(self.app, self, beacon=self.beacon, loop=self.loop)
         return self._recovery
+
+    @property
+    def changelog_queue(self) -> ThrowableQueue:  # type: ignore[type-arg]
+        if self._changelog_queue is None:
+            self._changelog_queue = CurrentChangelogQueue(
+                self.app, maxsize=self.app.conf.stream_buffer_maxsize
+            )
+        return self._changelog_queue

@@ -93,6 +93,9 @@ class Settings:
     partitions: int = 8
     #: Workers `oms up` starts per service; they share the partitions.
     workers: int = 1
+    #: Standby copies of each table partition, kept current on other workers of the
+    #: service: a worker lost is replaced without reading its changelogs (0: none).
+    standby_replicas: int = 1
     #: Seconds a REST call waits for the owning agent's reply before answering 504.
     request_timeout: float = 10.0
     #: Sagas an order worker keeps open at most; past it, new orders get 429 at once.
@@ -156,6 +159,10 @@ class Settings:
             raise ValueError(f"{PREFIX}WORKERS must be within 1..{MAX_WORKERS}, not {self.workers}")
         if not 1024 <= self.base_port <= 65535 - 2 - MAX_WORKERS * 100:
             raise ValueError(f"{PREFIX}BASE_PORT must be within 1024..{65533 - MAX_WORKERS * 100}")
+        if self.standby_replicas < 0:
+            raise ValueError(
+                f"{PREFIX}STANDBY_REPLICAS must be 0 or more, not {self.standby_replicas}"
+            )
         if self.max_open_sagas < 1:
             raise ValueError(
                 f"{PREFIX}MAX_OPEN_SAGAS must be at least 1, not {self.max_open_sagas}"

@@ -260,7 +260,9 @@ def test_a_rolling_upgrade_and_downgrade_under_load_loses_nothing(
     tmp_path_factory: pytest.TempPathFactory, release: Release
 ) -> None:
     broker = Broker(log=tmp_path_factory.mktemp("broker") / "tansu.log").start()
-    env = {"OMS_PARTITIONS": "4"}
+    # As CHANGELOG.md says to upgrade from 0.2.0: no standby copies while any worker runs
+    # it, for its recovery lacks the mend that makes taking one over safe.
+    env = {"OMS_PARTITIONS": "4", "OMS_STANDBY_REPLICAS": "0"}
     workers = {
         service: [
             ReleaseWorker(service, broker, tmp_path_factory.mktemp(service), dict(env))

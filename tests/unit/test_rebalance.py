@@ -15,16 +15,19 @@ from typing import Any
 
 import pytest
 from aiokafka.structs import ConsumerRecord, TopicPartition
-from faust.types import TP
+from faust.types import TP, Message
 from mode.utils.queues import FlowControlQueue
 
 from apps.inventory import app
 from apps.platform.app import SteadyFlowControl
+from apps.platform.restoring import BulkTableManager
 from apps.platform.transport import Consumer, ConsumerThread, ReadOffsets
 
 STREAM = "ORDER.CREATED"
 PARTITION = TP(STREAM, 3)
 CHANGELOG = TP("inventory-service-products-changelog", 3)
+OTHER_CHANGELOG = TP("inventory-service-reservations-changelog", 3)
+LAST = TP(CHANGELOG.topic, 7)
 
 
 async def test_a_resume_after_a_suspension_empties_the_stream_buffers() -> None:
@@ -351,3 +354,85 @@ async def test_stream_partitions_with_nothing_committed_go_back_to_their_start()
 
     assert recorder.sought == {never: 2, at_zero: 2}
     assert positions == {never: 2, at_zero: 2, at_five: 5, changelog: None}
+
+
+class Store:
+    """A table's store as Faust's recovery writes it: the records, and the offset stored
+    for each partition (by its number alone, as Faust's RocksDB store keeps it)."""
+
+    recovery_buffer_size = standby_buffer_size = 1
+
+    def __init__(self) -> None:
+        self.applied: list[tuple[str, int]] = []
+        self.stored: dict[int, int] = {}
+        self.written = asyncio.Event()
+
+    def apply_changelog_batch(self, events: Iterable[Any]) -> None:
+        for event in events:
+            tp, offset = event.message.tp, event.message.offset
+            self.applied.append((tp.topic, offset))
+            self.stored[tp.partition] = offset
+        self.written.set()
+
+    async def on_changelog_event(self, event: Any) -> None:
+        pass
+
+
+def changelog_event(offset: int, generation: int, tp: TP = CHANGELOG) -> Any:
+    message = Message(
+        tp.topic, tp.partition, offset, 0.0, 0, [], b'"p-1"', b"{}", None, 5, 2, tp,
+        generation_id=generation,
+    )  # fmt: skip
+    return app.create_event(message.key, message.value, message.headers, message)
+
+
+@pytest.fixture
+def tables(monkeypatch: pytest.MonkeyPatch) -> BulkTableManager:
+    """A table manager in generation 7 of its group, its recovery not started."""
+    monkeypatch.setattr(app, "consumer_generation_id", 7)
+    return BulkTableManager(app, beacon=app.beacon)
+
+
+async def test_a_changelog_record_of_a_partition_revoked_is_not_written_into_another_table(
+    tables: BulkTableManager,
+) -> None:
+    """Faust's recovery went on with the table of the record before, for a record of a
+    partition it no longer reads (a standby copy revoked, its records still queued): the
+    record was written into that table, and its offset stored as the offset of that
+    table's partition of the same number. Whoever took that partition over from there
+    started past rows it lacked."""
+    recovery, store, last = tables.recovery, Store(), Store()
+    recovery.tp_to_table.update({CHANGELOG: store, LAST: last})
+    recovery.active_tps.update({CHANGELOG, LAST})
+    recovery.active_offsets.update({CHANGELOG: 134, LAST: 0})
+    recovery.active_highwaters.update({CHANGELOG: 139, LAST: 1})
+    recovery.buffer_sizes[OTHER_CHANGELOG] = 1  # read here as a standby until this rebalance
+    queue = tables.changelog_queue
+    for offset in range(135, 140):
+        queue.put_nowait(changelog_event(offset, generation=7))
+    queue.put_nowait(changelog_event(263, generation=6, tp=OTHER_CHANGELOG))
+    queue.put_nowait(changelog_event(1, generation=7, tp=LAST))  # and then another table's
+
+    slurp = asyncio.ensure_future(recovery._slurp_changelogs(recovery))
+    try:
+        await asyncio.wait_for(last.written.wait(), 10)
+    finally:
+        slurp.cancel()
+
+    assert store.applied == [(CHANGELOG.topic, offset) for offset in range(135, 140)]
+    assert store.stored == {CHANGELOG.partition: 139}
+
+
+async def test_a_changelog_record_fetched_before_the_last_rebalance_is_not_handed_over(
+    tables: BulkTableManager,
+) -> None:
+    """Even of a partition still read here: the recovery seeks each partition it reads
+    anew after a rebalance, from its own offsets, and reads it again from there."""
+    tables.recovery.standby_tps.add(CHANGELOG)
+    queue = tables.changelog_queue
+    queue.put_nowait(changelog_event(40, generation=6))
+    queue.put_nowait(changelog_event(38, generation=7))
+
+    event = await asyncio.wait_for(queue.get(), 10)
+
+    assert (event.message.offset, queue.empty()) == (38, True)

@@ -91,6 +91,13 @@ def add_bench(commands: Any) -> argparse.ArgumentParser:
     bench.add_argument(
         "--kill-after", type=number, default=15.0, help="seconds into the load (default 15)"
     )
+    bench.add_argument(
+        "--kill-signal",
+        choices=["KILL", "STOP"],
+        default="KILL",
+        help="STOP: pause the process instead, so `oms up` does not start it again and its "
+        "partitions go to another worker (it is continued once the load ends)",
+    )
     bench.add_argument("--json", type=Path, help="default: .data/bench/<timestamp>.json")
     bench.add_argument("--plot", type=Path, help="a PNG of completions and latency over time")
     return bench
@@ -128,4 +135,5 @@ def bench_options(args: argparse.Namespace) -> Options:
         plot_path=args.plot,
         kill=args.kill,
         kill_after=args.kill_after,
+        kill_signal=args.kill_signal,
     )

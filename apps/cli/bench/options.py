@@ -41,9 +41,11 @@ class Options:
     json_path: Path | None = None
     plot_path: Path | None = None
     #: A failover: this process of `oms up` (`inventory-2`, say) killed with SIGKILL
-    #: `kill_after` seconds into the load at a fixed rate.
+    #: `kill_after` seconds into the load at a fixed rate; or paused with SIGSTOP (so
+    #: another worker takes its partitions over), and continued when the load ends.
     kill: str | None = None
     kill_after: float = 15.0
+    kill_signal: str = "KILL"
 
     def label(self) -> str:
         if self.mode == CLOSED:

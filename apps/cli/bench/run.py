@@ -7,7 +7,7 @@ import contextlib
 import json
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -183,21 +183,32 @@ async def idle_cores(pids: dict[str, int], seconds: float, emit: Emit) -> dict[s
     return {name: round(cores, 4) for name, cores in idle.items()}
 
 
-def kill_later(bench: Bench) -> asyncio.TimerHandle | None:
-    """`--kill NAME`: kill that process `--kill-after` seconds from now (a failover)."""
-    name, after = bench.options.kill, bench.options.kill_after
+@contextlib.contextmanager
+def killing_later(bench: Bench) -> Iterator[None]:
+    """`--kill NAME`: kill (or pause) that process `--kill-after` seconds into what runs
+    inside (a failover); a paused process is continued after it."""
+    name, after, how = bench.options.kill, bench.options.kill_after, bench.options.kill_signal
     if name is None:
-        return None
+        yield
+        return
     pid = bench.pids.get(name)
     if pid is None:
         known = ", ".join(bench.pids) or "none"
         raise rest.ServiceError(f"no process {name!r} to kill (the pids known: {known})")
+    sent = signal.Signals[f"SIG{how}"]
 
     def kill() -> None:
-        os.kill(pid, signal.SIGKILL)
-        bench.emit(f"killed {name} (pid {pid}) with SIGKILL, {after:g} s into the load")
+        os.kill(pid, sent)
+        bench.emit(f"killed {name} (pid {pid}) with {sent.name}, {after:g} s into the load")
 
-    return asyncio.get_running_loop().call_later(after, kill)
+    timer = asyncio.get_running_loop().call_later(after, kill)
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if sent == signal.SIGSTOP:
+            os.kill(pid, signal.SIGCONT)
+            bench.emit(f"continued {name} (pid {pid})")
 
 
 async def load_as_asked(bench: Bench) -> tuple[list[dict[str, Any]], float | None]:
@@ -216,12 +227,8 @@ async def load_as_asked(bench: Bench) -> tuple[list[dict[str, Any]], float | Non
         await bench.at_rate(options.label(), 2 * options.rate, options.duration, options.rate)
         return [], options.rate
     if options.mode != FIND_MAX:
-        killing = kill_later(bench)
-        try:
+        with killing_later(bench):
             await bench.at_rate(options.label(), options.rate, options.duration)
-        finally:
-            if killing is not None:
-                killing.cancel()
         return [], None
     steps = await find_max(bench)
     best = search.max_sustained([(s["rate"], s["passed"]) for s in steps])
