@@ -73,6 +73,7 @@ def test_each_setting_is_read_from_its_prefixed_variable() -> None:
         ("OMS_MAX_OPEN_SAGAS", "0", "OMS_MAX_OPEN_SAGAS must be at least 1"),
         ("OMS_LOG_FORMAT", "yaml", "OMS_LOG_FORMAT must be one of text, json"),
         ("OMS_REPLICATION_FACTOR", "0", "OMS_REPLICATION_FACTOR must be at least 1"),
+        ("OMS_STANDBY_REPLICAS", "-1", "OMS_STANDBY_REPLICAS must be 0 or more"),
         ("OMS_FAULT_HANDLER_FAILURES", "1.5", "OMS_FAULT_HANDLER_FAILURES must be within 0..1"),
         ("OMS_FAULT_CRASH_AFTER_SENDS", "-1", "OMS_FAULT_CRASH_AFTER_SENDS and OMS_RESTARTS"),
         ("OMS_BROKER_SECURITY_PROTOCOL", "TLS", "OMS_BROKER_SECURITY_PROTOCOL must be one of"),
