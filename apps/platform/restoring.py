@@ -25,8 +25,8 @@ table of the record before: the record was written into that table, and its offs
 stored as the offset of that table's partition of the same number, so a worker that
 took the partition over from there started past rows it lacked. The queue the
 recovery reads now hands over only records fetched since the last rebalance
-(`CurrentChangelogQueue`); the recovery seeks each partition it reads anew after a
-rebalance, and reads the others again from there.
+(`CurrentChangelogQueue`). A record it drops is of a partition no longer read here, or
+of one the recovery seeks anew after the rebalance and reads again from there.
 """
 
 from __future__ import annotations
@@ -257,8 +257,8 @@ class CurrentChangelogQueue(ThrowableQueue):  # type: ignore[type-arg]
         if self._dropped_in != generation:
             self._dropped_in = generation
             logger.info(
-                "dropped changelog records fetched before rebalance %s (from %s[%s] at %s on): "
-                "the recovery reads them again from its offsets",
+                "dropped changelog records fetched before rebalance %s (from %s[%s] at %s on); "
+                "those of partitions still read here are read again from the recovery's offsets",
                 generation,
                 message.topic,
                 message.partition,
