@@ -23,7 +23,7 @@ last rebalance (its streams drop those). For a record of a partition it no longe
 reads (a standby copy revoked, its records still queued), its loop goes on with the
 table of the record before: the record was written into that table, and its offset
 stored as the offset of that table's partition of the same number, so a worker that
-took the partition over from there started past rows it lacked. The queue the
+took the partition over from there would start past rows it lacked. The queue the
 recovery reads now hands over only records fetched since the last rebalance
 (`CurrentChangelogQueue`). A record it drops is of a partition no longer read here, or
 of one the recovery seeks anew after the rebalance and reads again from there.

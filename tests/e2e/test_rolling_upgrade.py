@@ -261,7 +261,7 @@ def test_a_rolling_upgrade_and_downgrade_under_load_loses_nothing(
 ) -> None:
     broker = Broker(log=tmp_path_factory.mktemp("broker") / "tansu.log").start()
     # As CHANGELOG.md says to upgrade from 0.2.0: no standby copies while any worker runs
-    # it, for its recovery lacks the mend that makes taking one over safe.
+    # it (it never kept any, and its recovery lacks 0.3.0's mend for them).
     env = {"OMS_PARTITIONS": "4", "OMS_STANDBY_REPLICAS": "0"}
     workers = {
         service: [
