@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -21,10 +22,9 @@ from typing import Any, ClassVar
 import aiokafka
 from aiokafka.partitioner import murmur2
 from faust.utils import json as faust_json
-from prometheus_client.parser import text_string_to_metric_families
 
 from apps.cli import check
-from apps.cli.bench.metrics import counter_sum
+from apps.cli.bench.metrics import counter_sum, samples
 from apps.cli.broker import broker_command, free_port, wait_until_listening
 from apps.cli.workers import worker_command
 from apps.platform.settings import Settings
@@ -37,6 +37,8 @@ HOST = "127.0.0.1"
 #: Bounds on waiting; generous, because a slow machine must not fail a test.
 READY_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 20.0
+#: The log line of a restore (apps/platform/restoring.py): records read, of those held.
+RESTORED = re.compile(r"restored (\d+) changelog records of (\d+) on")
 
 
 @dataclass
@@ -187,12 +189,13 @@ class Worker:
 
     def samples(self, name: str) -> list[float]:
         """The values of the worker's metric `name`, one for each set of labels."""
-        return [
-            sample.value
-            for family in text_string_to_metric_families(self.metrics())
-            for sample in family.samples
-            if sample.name == name
-        ]
+        return [sample.value for sample in samples(self.metrics(), name)]
+
+    def restores(self) -> list[tuple[int, int]]:
+        """Each restore its log tells of (apps/platform/restoring.py): the changelog
+        records read, and those held on the partitions it was assigned."""
+        found = RESTORED.findall(self.log.read_text(errors="replace"))
+        return [(int(read), int(held)) for read, held in found]
 
     def metrics(self) -> str:
         with urllib.request.urlopen(f"{self.url}/metrics", timeout=60) as reply:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Info
@@ -117,28 +117,33 @@ class WorkerGauges:
             for facet, count in (table.counts() or {}).items():
                 rows.add_metric([table.name, _label(facet)], count)
         yield rows
-        lag = GaugeMetricFamily(
+        yield self._by_partition(
             "oms_consumer_lag",
             "Records of each partition this worker consumes that it has not yet committed "
             "(high watermark - committed offset).",
-            labels=["topic", "partition"],
+            _lag,
         )
-        for (topic, partition), records in (tp for app in self.apps for tp in _lag(app)):
-            lag.add_metric([topic, str(partition)], records)
-        yield lag
-        standby = GaugeMetricFamily(
+        yield self._by_partition(
             "oms_standby_lag",
             "Records of each changelog partition this worker keeps a standby copy of that "
             "the copy has not read yet (high watermark - next offset to read); NaN until "
             "its first fetch.",
-            labels=["topic", "partition"],
+            _standby_lag,
         )
-        for (topic, partition), records in (tp for app in self.apps for tp in _standby_lag(app)):
-            standby.add_metric([topic, str(partition)], records)
-        yield standby
+
+    def _by_partition(self, name: str, documentation: str, read: PartitionValues) -> Metric:
+        """A gauge labelled by topic and partition, of what `read` finds in each app."""
+        family = GaugeMetricFamily(name, documentation, labels=["topic", "partition"])
+        for (topic, partition), value in (row for app in self.apps for row in read(app)):
+            family.add_metric([topic, str(partition)], value)
+        return family
 
 
-def _lag(app: Any) -> Iterator[tuple[tuple[str, int], int]]:
+#: What a gauge by partition reads of an app: ((topic, partition), value) for each.
+PartitionValues = Callable[[Any], Iterator[tuple[tuple[str, int], float]]]
+
+
+def _lag(app: Any) -> Iterator[tuple[tuple[str, int], float]]:
     consumer = app.consumer
     committed = consumer._committed_offset  # Faust's: the next offset to read, by TP
     try:

@@ -3,7 +3,6 @@ its changelogs: the records written since its stores' offsets, not the whole log
 
 from __future__ import annotations
 
-import re
 import signal
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,8 +18,6 @@ from tests.processes import Worker, check_holds
 #: Orders placed before the kill: enough that reading the whole changelog again would
 #: show, few enough to keep the suite short (the bench measures 3 000 and 30 000).
 ORDERS = 400
-#: The log line of a restore (apps/platform/restoring.py).
-RESTORED = re.compile(r"restored (\d+) changelog records of (\d+) on")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +47,7 @@ def test_a_worker_killed_and_restarted_with_its_state_reads_only_the_changelogs_
     worker.stop(signal.SIGKILL)
     worker.start().wait_ready()
 
-    read, held = map(int, RESTORED.findall(worker.log.read_text())[-1])
+    read, held = worker.restores()[-1]
     assert held >= ORDERS  # every order wrote at least one record to each service's tables
     # What a commit had not yet stored the offsets of, at most: nothing was written since.
     assert read <= held // 10, f"read {read} of {held} changelog records on restart"

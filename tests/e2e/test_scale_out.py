@@ -21,7 +21,6 @@ import pytest
 from apps.cli import replay
 from apps.cli.replay import table_digests
 from apps.platform.settings import SERVICES, worker_data_dir
-from tests.e2e.test_restart import RESTORED
 from tests.processes import READY_TIMEOUT_S, Broker, Worker, check_holds, http, poll
 from tests.tokens import bearer
 
@@ -278,19 +277,18 @@ def test_a_worker_lost_is_replaced_from_its_standby_copies_without_reading_their
     for worker in second:
         poll(partial(standby_current, worker), f"{worker.service}'s standby copies current")
     before = {worker.service: table_digests(worker.url) for worker in second}
-    restores = {worker.service: len(RESTORED.findall(worker.log.read_text())) for worker in second}
+    restores = {worker.service: len(worker.restores()) for worker in second}
 
     for worker in first:
         worker.stop(signal.SIGKILL)
 
     for worker in second:
-        digests = before[worker.service]
         poll(
-            lambda: digests_or_none(worker.url) == digests,  # noqa: B023 - called right here
+            partial(serves, worker, before[worker.service]),
             f"{worker.service}'s tables served whole by its survivor",
         )
-        taken_over = RESTORED.findall(worker.log.read_text())[restores[worker.service] :]
-        read, held = sum(int(n) for n, _ in taken_over), int(taken_over[-1][1])
+        taken_over = worker.restores()[restores[worker.service] :]
+        read, held = sum(n for n, _ in taken_over), taken_over[-1][1]
         assert read <= held // 10, f"{worker.service} read {read} of {held} records on taking over"
     for worker in first:  # back, for what may follow
         worker.start()
@@ -304,9 +302,9 @@ def standby_current(worker: Worker) -> bool:
     return bool(lags) and all(lag == 0 for lag in lags)  # NaN: not fetched yet
 
 
-def digests_or_none(url: str) -> dict[str, Any] | None:
-    """The worker's table digests, or None while it cannot give them (a rebalance)."""
+def serves(worker: Worker, digests: dict[str, Any]) -> bool:
+    """Whether the worker gives these table digests (not while it cannot: a rebalance)."""
     try:
-        return dict(table_digests(url))
+        return dict(table_digests(worker.url)) == digests
     except (OSError, ValueError, RuntimeError):
-        return None
+        return False

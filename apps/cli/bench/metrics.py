@@ -6,9 +6,20 @@ from collections.abc import Mapping, Sequence
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 
 #: The counter each worker keeps of the events its agents handled.
 EVENTS_HANDLED = "oms_events_handled_total"
+
+
+def samples(text: str, name: str) -> list[Sample]:
+    """Every sample named `name` in the Prometheus text `text`, one for each set of labels."""
+    return [
+        sample
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name
+    ]
 
 
 def counter_sum(text: str, name: str = EVENTS_HANDLED) -> float | None:

@@ -20,10 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.request import urlopen
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from apps.cli import control
-from apps.cli.bench.metrics import counter_sum
+from apps.cli.bench.metrics import counter_sum, samples
 from apps.cli.rest import get
 from apps.platform.settings import SERVICES, Settings, app_id
 from apps.platform.startup import STEPS
@@ -89,10 +87,9 @@ def worker_figures(url: str) -> tuple[dict[str, float], int, float]:
     """A worker's start in steps, the records its restores read, and the last one's time."""
     with urlopen(f"{url}/metrics", timeout=60) as reply:
         text = reply.read().decode()
-    samples = [s for family in text_string_to_metric_families(text) for s in family.samples]
-    steps = {s.labels["step"]: s.value for s in samples if s.name == "oms_worker_start_seconds"}
+    steps = {s.labels["step"]: s.value for s in samples(text, "oms_worker_start_seconds")}
     restored = counter_sum(text, "oms_changelog_records_restored_total") or 0
-    seconds = next((s.value for s in samples if s.name == "oms_changelog_restore_seconds"), 0.0)
+    seconds = next((s.value for s in samples(text, "oms_changelog_restore_seconds")), 0.0)
     return steps, int(restored), seconds
 
 
