@@ -70,10 +70,12 @@ async def send_reply(app: Any, address: ReplyAddress, value: Any) -> None:
 
 
 class PromptReplyConsumer(ReplyConsumer):
-    """Faust's reply consumer, mended in two ways, and answerable in-process.
+    """Faust's reply consumer, mended in three ways, and answerable in-process.
 
     - It starts without the fixed 3 s sleep Faust takes: the sleep delayed every
       worker's start, and the reply stream waits for its subscription anyway.
+    - Its reply topic is read by one channel; Faust's left a second one unread, which
+      stopped the worker hearing any reply over the broker after 3 276 of them.
     - A reply that comes after its asker gave up (a 504) is dropped. Faust would
       complete the abandoned promise again, and the InvalidStateError that raises
       stops the reply consumer, leaving a worker that no longer consumes anything.
@@ -95,5 +97,11 @@ class PromptReplyConsumer(ReplyConsumer):
             self._fetchers[topic_name] = None
             topic = self._reply_topic(topic_name)
             await topic.maybe_declare()
-            self.app.topics.add(topic)
-            self._fetchers[topic_name] = self.add_future(self._drain_replies(topic))
+            # Subscribed now, as one channel: the one the drain reads. Faust subscribed
+            # the topic itself as well, and its iteration added a second channel; the
+            # first was never read, so every reply stayed in its buffer, unacknowledged,
+            # until the buffer was nearly full (stream_buffer_maxsize / 1.25 replies,
+            # 3 276) and the consumer stopped fetching the reply topic for good.
+            replies = topic.clone(is_iterator=True)
+            self.app.topics.add(replies)
+            self._fetchers[topic_name] = self.add_future(self._drain_replies(replies))

@@ -1,14 +1,18 @@
-"""The mended reply consumer: a reply whose asker gave up must not stop the worker, and an
-answer to an asker in the same worker does not go round the broker."""
+"""The mended reply consumer: a reply whose asker gave up must not stop the worker, every
+reply over the broker is heard, and an answer to an asker in the same worker does not go
+round the broker."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from faust.agents.replies import ReplyPromise
+from faust.agents.replies import ReplyPromise, ReqRepResponse
+from faust.topics import Topic
+from faust.types import TP, Message
 
 from apps.inventory import app
 from apps.platform.replies import PromptReplyConsumer, send_reply
@@ -57,3 +61,53 @@ async def test_an_answer_to_an_asker_in_this_worker_skips_the_broker(
     await send_reply(app, ReplyAddress(topic=app.conf.reply_to, correlation_id="here"), "done")
 
     assert waiting.result() == "done"
+
+
+async def test_a_worker_hears_every_reply_that_comes_over_its_reply_topic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Faust also subscribed a channel of the reply topic that nothing read: once it held
+    stream_buffer_maxsize / 1.25 replies (3 276), the consumer stopped fetching the topic,
+    and every later write answered by another worker timed out."""
+    name, buffer_size = "f-reply-heard", app.conf.stream_buffer_maxsize
+    monkeypatch.setattr(Topic, "maybe_declare", no_declaration)  # no broker here
+    stopped_fetching: list[TP] = []
+    monkeypatch.setattr(app.consumer, "on_buffer_full", stopped_fetching.append)
+    app.flow_control.resume()
+    consumer = PromptReplyConsumer(app)
+    await consumer._start_fetcher(name)
+    await asyncio.wait_for(reading(name), 5)
+    await app.topics._update_indices()
+    await app.topics.on_partitions_assigned({TP(name, 0)})
+    hand_over = app.topics._tp_to_callback[TP(name, 0)]
+    promises = [ReplyPromise(name, str(offset)) for offset in range(buffer_size)]
+
+    for offset, promise in enumerate(promises):
+        consumer._waiting[promise.correlation_id].add(promise)
+        await hand_over(reply_record(name, offset, promise.correlation_id))
+        await asyncio.wait_for(promise, 5)
+
+    assert [promise.result() for promise in promises] == list(range(len(promises)))
+    assert stopped_fetching == []
+    await consumer.stop()
+    for channel in [channel for channel in app.topics if name in channel.topics]:
+        app.topics.discard(channel)
+
+
+async def reading(topic: str) -> None:
+    """Once a channel of `topic` is subscribed that a stream reads."""
+    # Faust's stream subscribes its channel as it starts, and signals nothing.
+    while not any(topic in channel.topics and channel.is_iterator for channel in app.topics):  # noqa: ASYNC110
+        await asyncio.sleep(0)
+
+
+async def no_declaration(self: Topic) -> None:
+    pass
+
+
+def reply_record(topic: str, offset: int, correlation_id: str) -> Message:
+    reply = ReqRepResponse(key=None, value=offset, correlation_id=correlation_id)
+    value = reply.dumps(serializer="json")
+    return Message(
+        topic, 0, offset, 0.0, 0, [], None, value, None, generation_id=app.consumer_generation_id
+    )
