@@ -74,8 +74,11 @@ class PromptReplyConsumer(ReplyConsumer):
 
     - It starts without the fixed 3 s sleep Faust takes: the sleep delayed every
       worker's start, and the reply stream waits for its subscription anyway.
-    - Its reply topic is read by one channel; Faust's left a second one unread, which
-      stopped the worker hearing any reply over the broker after 3 276 of them.
+    - Its reply topic is subscribed as one channel, the one its stream reads. Faust
+      subscribed the topic itself too, and the stream over it added a second channel.
+      The first was never read: its replies stayed in its buffer, unacknowledged,
+      until that was nearly full (stream_buffer_maxsize / 1.25, 3 276 replies) and the
+      consumer stopped fetching the reply topic for good.
     - A reply that comes after its asker gave up (a 504) is dropped. Faust would
       complete the abandoned promise again, and the InvalidStateError that raises
       stops the reply consumer, leaving a worker that no longer consumes anything.
@@ -97,11 +100,7 @@ class PromptReplyConsumer(ReplyConsumer):
             self._fetchers[topic_name] = None
             topic = self._reply_topic(topic_name)
             await topic.maybe_declare()
-            # Subscribed now, as one channel: the one the drain reads. Faust subscribed
-            # the topic itself as well, and its iteration added a second channel; the
-            # first was never read, so every reply stayed in its buffer, unacknowledged,
-            # until the buffer was nearly full (stream_buffer_maxsize / 1.25 replies,
-            # 3 276) and the consumer stopped fetching the reply topic for good.
+            # Subscribed now, and the one channel the drain reads (see the docstring).
             replies = topic.clone(is_iterator=True)
             self.app.topics.add(replies)
             self._fetchers[topic_name] = self.add_future(self._drain_replies(replies))

@@ -63,35 +63,46 @@ async def test_an_answer_to_an_asker_in_this_worker_skips_the_broker(
     assert waiting.result() == "done"
 
 
+#: The reply topic of the test below, subscribed on the inventory app for its length.
+HEARD = "f-reply-heard"
+
+
+@pytest.fixture
+async def hearing(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[PromptReplyConsumer]:
+    """A reply consumer fetching HEARD with no broker, unsubscribed after the test."""
+    monkeypatch.setattr(Topic, "maybe_declare", no_declaration)
+    app.flow_control.resume()
+    consumer = PromptReplyConsumer(app)
+    try:
+        await consumer._start_fetcher(HEARD)
+        await asyncio.wait_for(reading(HEARD), 5)
+        yield consumer
+    finally:
+        await consumer.stop()
+        for channel in [channel for channel in app.topics if HEARD in channel.topics]:
+            app.topics.discard(channel)
+
+
 async def test_a_worker_hears_every_reply_that_comes_over_its_reply_topic(
-    monkeypatch: pytest.MonkeyPatch,
+    hearing: PromptReplyConsumer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Faust also subscribed a channel of the reply topic that nothing read: once it held
     stream_buffer_maxsize / 1.25 replies (3 276), the consumer stopped fetching the topic,
     and every later write answered by another worker timed out."""
-    name, buffer_size = "f-reply-heard", app.conf.stream_buffer_maxsize
-    monkeypatch.setattr(Topic, "maybe_declare", no_declaration)  # no broker here
     stopped_fetching: list[TP] = []
     monkeypatch.setattr(app.consumer, "on_buffer_full", stopped_fetching.append)
-    app.flow_control.resume()
-    consumer = PromptReplyConsumer(app)
-    await consumer._start_fetcher(name)
-    await asyncio.wait_for(reading(name), 5)
     await app.topics._update_indices()
-    await app.topics.on_partitions_assigned({TP(name, 0)})
-    hand_over = app.topics._tp_to_callback[TP(name, 0)]
-    promises = [ReplyPromise(name, str(offset)) for offset in range(buffer_size)]
+    await app.topics.on_partitions_assigned({TP(HEARD, 0)})
+    hand_over = app.topics._tp_to_callback[TP(HEARD, 0)]
+    promises = [ReplyPromise(HEARD, str(n)) for n in range(app.conf.stream_buffer_maxsize)]
 
     for offset, promise in enumerate(promises):
-        consumer._waiting[promise.correlation_id].add(promise)
-        await hand_over(reply_record(name, offset, promise.correlation_id))
+        hearing._waiting[promise.correlation_id].add(promise)
+        await hand_over(reply_record(HEARD, offset, promise.correlation_id))
         await asyncio.wait_for(promise, 5)
 
     assert [promise.result() for promise in promises] == list(range(len(promises)))
     assert stopped_fetching == []
-    await consumer.stop()
-    for channel in [channel for channel in app.topics if name in channel.topics]:
-        app.topics.discard(channel)
 
 
 async def reading(topic: str) -> None:
